@@ -1,0 +1,1 @@
+"""Data contracts: the metadata registry of tables and columns, and pandera schemas."""

@@ -1,0 +1,60 @@
+"""Configuration of a build (CONTRACT §1), read when a run starts, never at import time."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RAW_DIR = "data/raw"
+DEFAULT_WAREHOUSE = "data/warehouse/tgxh.duckdb"
+DEV_PII_SALT = "tgxh-dev-salt-not-for-production"
+SOURCES = ("beneficiaries", "facilities", "training")
+
+
+class DevSaltWarning(UserWarning):
+    """The development salt is in use: pseudonyms are not secret."""
+
+
+def _resolve(path: str | os.PathLike) -> Path:
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else (PROJECT_ROOT / p)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The three settings of CONTRACT §1, with paths made absolute."""
+
+    raw_dir: Path
+    warehouse: Path
+    pii_salt: str
+
+    @classmethod
+    def from_env(
+        cls,
+        raw_dir: str | None = None,
+        warehouse: str | None = None,
+        pii_salt: str | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> "Settings":
+        """Explicit values win, then the environment, then the defaults of CONTRACT §1."""
+        env = os.environ if environ is None else environ
+        salt = pii_salt or env.get("TGXH_PII_SALT")
+        if not salt:
+            warnings.warn(
+                "TGXH_PII_SALT is not set: using the fixed development salt; "
+                "set a secret salt for real personal data",
+                DevSaltWarning,
+                stacklevel=2,
+            )
+            salt = DEV_PII_SALT
+        return cls(
+            raw_dir=_resolve(raw_dir or env.get("TGXH_RAW_DIR") or DEFAULT_RAW_DIR),
+            warehouse=_resolve(warehouse or env.get("TGXH_WAREHOUSE") or DEFAULT_WAREHOUSE),
+            pii_salt=salt,
+        )
+
+    def source_dir(self, source: str) -> Path:
+        return self.raw_dir / source

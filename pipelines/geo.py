@@ -1,0 +1,59 @@
+"""Official province lists (vietnamadminunits): the 63 provinces before 1 July 2025,
+the 34 after it, and the mapping of every old province onto its successor."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cache
+from importlib.resources import files
+
+import polars as pl
+from vietnamadminunits.database import get_data
+
+REFORM_DATE = date(2025, 7, 1)
+OLD, NEW = "old", "new"
+
+
+def list_in_force(on: date) -> str:
+    """Which province list names a row dated ``on`` (the end of its period)."""
+    return NEW if on >= REFORM_DATE else OLD
+
+
+@cache
+def _successor_keys() -> dict[str, str]:
+    """old province key -> new province key, from the package's 2025 converter."""
+    raw = json.loads(files("vietnamadminunits").joinpath("data/converter_2025.json").read_text("utf-8"))
+    return {old: new for new, olds in raw["DICT_PROVINCE"].items() for old in olds}
+
+
+@cache
+def provinces() -> pl.DataFrame:
+    """One row per (province_list, province_code): the reference table of both lists.
+
+    Columns: province_list (``old``/``new``), province_code (two digits, text),
+    province_name (short Vietnamese name, e.g. ``Cà Mau``), province_full_name
+    (``Tỉnh Cà Mau``), successor_code (the code in the new list this province
+    belongs to; a new province is its own successor).
+    """
+    new = pl.DataFrame(get_data(["province", "provinceShort", "provinceCode", "provinceKey"], "admin_units"))
+    old = pl.DataFrame(get_data(["province", "provinceShort", "provinceCode", "provinceKey"], "admin_units_legacy"))
+    new_code_by_key = dict(zip(new["provinceKey"], new["provinceCode"]))
+    successor = _successor_keys()
+    old = old.with_columns(
+        pl.col("provinceKey").replace_strict({k: new_code_by_key[v] for k, v in successor.items()}).alias("successor_code"),
+        pl.lit(OLD).alias("province_list"),
+    )
+    new = new.with_columns(pl.col("provinceCode").alias("successor_code"), pl.lit(NEW).alias("province_list"))
+    return (
+        pl.concat([old, new], how="diagonal")
+        .select(
+            "province_list",
+            pl.col("provinceCode").alias("province_code"),
+            pl.col("provinceShort").alias("province_name"),
+            pl.col("province").alias("province_full_name"),
+            "successor_code",
+        )
+        .unique()
+        .sort("province_list", "province_code", descending=[True, False])
+    )
