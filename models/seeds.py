@@ -1,0 +1,287 @@
+"""Reference data (seeds) taken from the plan documents: schemas, loading and cross-table rules.
+
+Three CSV files in ``data/seeds/``:
+
+- ``plans.csv`` — one row per plan document;
+- ``plan_targets.csv`` — one row per quantitative target, quoting its source sentence;
+- ``indicators.csv`` — the indicator catalogue; ``source = not_ingested`` marks indicators the
+  warehouse cannot compute (their targets are reported as ``not_measurable``).
+
+``load_seed`` reads one file with explicit dtypes, NFC-normalises its text and validates it
+against its pandera schema; ``validate_seeds`` checks the rules that span the three files.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+
+COMPARATORS = (">=", ">", "<=", "=")
+PLAN_LEVELS = ("province", "district")
+DIRECTIONS = ("increase", "decrease")
+MEASURE_TYPES = ("percentage", "count", "per_year", "average")
+SOURCES = ("beneficiaries", "facilities", "training", "not_ingested")
+MIN_YEAR, MAX_YEAR = 2010, 2035
+
+_SLUG = r"^[a-z][a-z0-9_]*$"
+_SOURCE_FILE = r"^[0-9]{3}_[0-9a-f]{16}\.txt$"
+
+
+class PlanSchema(pa.DataFrameModel):
+    """``plans.csv``: one row per plan document."""
+
+    plan_id: str = pa.Field(unique=True, str_matches=_SLUG, description="stable slug of the plan")
+    document_number: str = pa.Field(nullable=True, description="e.g. 60/KH-UBND; empty if the text has none")
+    document_date: str = pa.Field(
+        nullable=True, str_matches=r"^\d{4}-\d{2}-\d{2}$", description="ISO date of issue; empty if not given"
+    )
+    issuing_authority: str = pa.Field(str_length={"min_value": 1})
+    title_vi: str = pa.Field(str_length={"min_value": 1})
+    plan_level: str = pa.Field(isin=PLAN_LEVELS)
+    province_code: str = pa.Field(str_matches=r"^\d{2}$", description="old 63-province list code")
+    province_name: str = pa.Field(str_length={"min_value": 1})
+    district_name: str = pa.Field(nullable=True, description="only for district-level plans")
+    national_basis: str = pa.Field(str_length={"min_value": 1})
+    phases: str = pa.Field(str_matches=r"^\d{4}-\d{4}(;\d{4}-\d{4})*$", description="start-end;start-end")
+    source_file: str = pa.Field(unique=True, str_matches=_SOURCE_FILE)
+    note: str = pa.Field(nullable=True)
+
+    class Config:
+        """Exactly these columns, in this order."""
+
+        strict = True
+        ordered = True
+
+    @pa.dataframe_check(error="district_name is set on a province-level plan")
+    def district_only_for_district_plans(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A province-level plan names no district."""
+        return data.lazyframe.select((pl.col("plan_level") == "district") | pl.col("district_name").is_null())
+
+
+class PlanTargetSchema(pa.DataFrameModel):
+    """``plan_targets.csv``: one row per quantitative target of a plan."""
+
+    target_id: str = pa.Field(unique=True, str_matches=r"^[a-z][a-z0-9_]*-\d{3}$")
+    plan_id: str = pa.Field(str_matches=_SLUG)
+    indicator_code: str = pa.Field(str_matches=_SLUG)
+    phase_start: int = pa.Field(in_range={"min_value": MIN_YEAR, "max_value": MAX_YEAR})
+    phase_end: int = pa.Field(in_range={"min_value": MIN_YEAR, "max_value": MAX_YEAR})
+    target_year: int = pa.Field(in_range={"min_value": MIN_YEAR, "max_value": MAX_YEAR})
+    comparator: str = pa.Field(isin=COMPARATORS)
+    target_value: float = pa.Field(ge=0)
+    unit: str = pa.Field(str_length={"min_value": 1})
+    is_conflicting: bool
+    note: str = pa.Field(nullable=True)
+    source_file: str = pa.Field(str_matches=_SOURCE_FILE)
+    source_quote: str = pa.Field(str_length={"min_value": 20}, description="verbatim sentence or clause")
+
+    class Config:
+        """Exactly these columns, in this order."""
+
+        strict = True
+        ordered = True
+
+    @pa.dataframe_check(error="target_id does not start with its plan_id")
+    def target_id_prefixed_by_plan(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """``target_id`` is ``<plan_id>-NNN``."""
+        return data.lazyframe.select(pl.col("target_id").str.starts_with(pl.col("plan_id") + "-"))
+
+
+class IndicatorSchema(pa.DataFrameModel):
+    """``indicators.csv``: the indicator catalogue."""
+
+    indicator_code: str = pa.Field(unique=True, str_matches=_SLUG)
+    name_vi: str = pa.Field(str_length={"min_value": 1})
+    name_en: str = pa.Field(str_length={"min_value": 1})
+    unit: str = pa.Field(str_length={"min_value": 1})
+    direction: str = pa.Field(isin=DIRECTIONS)
+    measure_type: str = pa.Field(isin=MEASURE_TYPES)
+    source: str = pa.Field(isin=SOURCES)
+    definition: str = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        """Exactly these columns, in this order."""
+
+        strict = True
+        ordered = True
+
+    @pa.dataframe_check(error="a _pct indicator must be a percentage in %, and a percentage must end in _pct")
+    def pct_suffix_matches_type(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """``…_pct`` codes and ``percentage`` measures go together, with unit ``%``."""
+        is_pct = pl.col("indicator_code").str.ends_with("_pct")
+        is_percentage = (pl.col("measure_type") == "percentage") & (pl.col("unit") == "%")
+        return data.lazyframe.select(is_pct == is_percentage)
+
+    @pa.dataframe_check(error="a per_year indicator's code must end in _per_year")
+    def per_year_suffix_matches_type(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """``…_per_year`` codes and ``per_year`` measures go together."""
+        return data.lazyframe.select(
+            pl.col("indicator_code").str.ends_with("_per_year") == (pl.col("measure_type") == "per_year")
+        )
+
+
+_INT_COLUMNS = {"phase_start", "phase_end", "target_year"}
+_FLOAT_COLUMNS = {"target_value"}
+_BOOL_COLUMNS = {"is_conflicting"}
+
+SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
+    "plans": PlanSchema,
+    "plan_targets": PlanTargetSchema,
+    "indicators": IndicatorSchema,
+}
+
+
+def _columns(schema: type[pa.DataFrameModel]) -> list[str]:
+    return list(schema.to_schema().columns)
+
+
+def _dtype(column: str) -> pl.DataType:
+    if column in _INT_COLUMNS:
+        return pl.Int64()
+    if column in _FLOAT_COLUMNS:
+        return pl.Float64()
+    if column in _BOOL_COLUMNS:
+        return pl.Boolean()
+    return pl.Utf8()
+
+
+def _read_header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
+def load_seed(name: str, path: Path) -> pl.DataFrame:
+    """Read seed ``name`` (``plans``, ``plan_targets`` or ``indicators``) from the CSV at ``path``.
+
+    Columns are read with explicit dtypes (years Int64, ``target_value`` Float64,
+    ``is_conflicting`` Boolean, everything else Utf8; empty cells become NULL), text is
+    NFC-normalised, and the frame is validated against the seed's pandera schema with
+    ``lazy=True``. Raises ``ValueError`` naming the file on a wrong header, an unreadable
+    value or any schema failure.
+    """
+    if name not in SCHEMAS:
+        raise ValueError(f"unknown seed {name!r}; expected one of {sorted(SCHEMAS)}")
+    path = Path(path)
+    schema = SCHEMAS[name]
+    expected = _columns(schema)
+    header = _read_header(path)
+    if header != expected:
+        raise ValueError(f"{path.name}: header {header} does not match the expected columns {expected}")
+    try:
+        frame = pl.read_csv(
+            path,
+            schema={column: _dtype(column) for column in expected},
+            has_header=True,
+            encoding="utf8",
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise ValueError(f"{path.name}: cannot be read with the seed dtypes: {exc}") from exc
+    frame = frame.with_columns(pl.col(pl.Utf8).str.normalize("NFC"))
+    try:
+        return schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        raise ValueError(f"{path.name}: schema validation failed:\n{_describe(path.name, exc)}") from exc
+    except pa.errors.SchemaError as exc:
+        raise ValueError(f"{path.name}: schema validation failed: {exc}") from exc
+
+
+def _describe(file_name: str, exc: pa.errors.SchemaErrors) -> str:
+    """One line per failure: file, 1-based data row, column, failed check and value."""
+    lines = []
+    for case in exc.failure_cases.iter_rows(named=True):
+        row = "" if case["index"] is None else f" row {case['index'] + 1}"
+        if case["schema_context"] == "DataFrameSchema":
+            lines.append(f"{file_name}{row}: {case['check']}")
+        else:
+            lines.append(f"{file_name}{row}, column {case['column']}: {case['check']} failed on {case['failure_case']!r}")
+    return "\n".join(lines)
+
+
+def load_seeds(seed_dir: Path) -> dict[str, pl.DataFrame]:
+    """Load and validate the three seeds from ``seed_dir``, then check the cross-table rules.
+
+    Returns ``{"plans": …, "plan_targets": …, "indicators": …}``.
+    """
+    seed_dir = Path(seed_dir)
+    frames = {name: load_seed(name, seed_dir / f"{name}.csv") for name in SCHEMAS}
+    validate_seeds(frames["plans"], frames["plan_targets"], frames["indicators"])
+    return frames
+
+
+def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``_row``: the 1-based data row number (after the header), as in the CSV."""
+    return frame.with_row_index("_row", offset=1)
+
+
+def _report(problems: list[str], seed: str, bad: pl.DataFrame, column: str, message) -> None:
+    for row in bad.iter_rows(named=True):
+        problems.append(f"{seed} row {row['_row']}, column {column}: {message(row)}")
+
+
+def _duplicates(problems: list[str], seed: str, frame: pl.DataFrame, column: str) -> None:
+    bad = frame.filter(pl.col(column).is_duplicated())
+    _report(problems, seed, bad, column, lambda r: f"duplicate {column} {r[column]!r}")
+
+
+def validate_seeds(plans: pl.DataFrame, targets: pl.DataFrame, indicators: pl.DataFrame) -> None:
+    """Check the rules that span the three seeds; raise ``ValueError`` listing every violation.
+
+    Rules: ``plan_id``, ``target_id`` and ``indicator_code`` are unique in their files; every
+    target's ``plan_id`` is a plan and its ``indicator_code`` is in the catalogue; its
+    ``source_file`` is its plan's and its ``unit`` is its indicator's; ``phase_start ≤
+    target_year ≤ phase_end``; ``comparator`` is one of ``>=``, ``>``, ``<=``, ``=``; a
+    percentage target is at most 100; ``is_conflicting`` rows come at least in pairs per
+    (plan, indicator, phase), and targets sharing (plan, indicator, phase, target year) must
+    all be flagged ``is_conflicting``. Each message names the seed file, the 1-based data row
+    and the column.
+    """
+    problems: list[str] = []
+    p, t, i = _numbered(plans), _numbered(targets), _numbered(indicators)
+    pf, tf, inf = "plans.csv", "plan_targets.csv", "indicators.csv"
+
+    _duplicates(problems, pf, p, "plan_id")
+    _duplicates(problems, tf, t, "target_id")
+    _duplicates(problems, inf, i, "indicator_code")
+
+    plan_lookup = p.select("plan_id", pl.col("source_file").alias("_plan_source_file")).unique("plan_id")
+    ind_lookup = i.select("indicator_code", pl.col("unit").alias("_ind_unit"), "measure_type").unique("indicator_code")
+    joined = t.join(plan_lookup, on="plan_id", how="left").join(ind_lookup, on="indicator_code", how="left")
+
+    known_plans = set(p["plan_id"].to_list())
+    known_codes = set(i["indicator_code"].to_list())
+    _report(problems, tf, joined.filter(~pl.col("plan_id").is_in(known_plans)), "plan_id",
+            lambda r: f"unknown plan_id {r['plan_id']!r} (not in plans.csv)")
+    _report(problems, tf, joined.filter(~pl.col("indicator_code").is_in(known_codes)), "indicator_code",
+            lambda r: f"unknown indicator_code {r['indicator_code']!r} (not in indicators.csv)")
+    _report(problems, tf,
+            joined.filter(pl.col("_plan_source_file").is_not_null() & (pl.col("source_file") != pl.col("_plan_source_file"))),
+            "source_file", lambda r: f"{r['source_file']!r} is not the plan's source file {r['_plan_source_file']!r}")
+    _report(problems, tf,
+            joined.filter(pl.col("_ind_unit").is_not_null() & (pl.col("unit") != pl.col("_ind_unit"))),
+            "unit", lambda r: f"unit {r['unit']!r} differs from the indicator's unit {r['_ind_unit']!r}")
+    _report(problems, tf, joined.filter(pl.col("phase_start") > pl.col("phase_end")), "phase_start",
+            lambda r: f"phase_start {r['phase_start']} > phase_end {r['phase_end']}")
+    _report(problems, tf,
+            joined.filter((pl.col("target_year") < pl.col("phase_start")) | (pl.col("target_year") > pl.col("phase_end"))),
+            "target_year", lambda r: f"target_year {r['target_year']} outside phase {r['phase_start']}-{r['phase_end']}")
+    _report(problems, tf, joined.filter(~pl.col("comparator").is_in(list(COMPARATORS))), "comparator",
+            lambda r: f"comparator {r['comparator']!r} not in {list(COMPARATORS)}")
+    _report(problems, tf,
+            joined.filter((pl.col("measure_type") == "percentage") & (pl.col("target_value") > 100)),
+            "target_value", lambda r: f"percentage target {r['target_value']} > 100")
+
+    phase = ["plan_id", "indicator_code", "phase_start", "phase_end"]
+    lonely = t.filter(pl.col("is_conflicting")).filter(pl.len().over(phase) < 2)
+    _report(problems, tf, lonely, "is_conflicting",
+            lambda r: f"conflicting target has no counterpart for ({r['plan_id']}, {r['indicator_code']}, "
+                      f"{r['phase_start']}-{r['phase_end']})")
+    same = t.filter(pl.len().over([*phase, "target_year"]) > 1).filter(~pl.col("is_conflicting"))
+    _report(problems, tf, same, "is_conflicting",
+            lambda r: f"several targets for ({r['plan_id']}, {r['indicator_code']}, {r['target_year']}) "
+                      "but this one is not flagged is_conflicting")
+
+    if problems:
+        raise ValueError("seed validation failed:\n" + "\n".join(problems))
