@@ -1,0 +1,70 @@
+/* @model
+materialized: table
+grain: [geography, area_level, province_code, district_key, facility_id, year]
+description: >
+  Active units (status = active) of each year's roster placed in the areas they count
+  for, in the same geographies as int_beneficiary_area_rows: as_reported (from 2025
+  on the new provinces, since a roster is dated 31 December), current (the 34
+  provinces) and pre-2025 districts as reported.
+columns:
+  is_sw_scope: unit of a type whose social-work services are measured (sa_*, health, education)
+  has_sw_staff: the unit has at least one staff member assigned to social work
+*/
+with active as (
+    select
+        f.*,
+        p.successor_code,
+    from staging.stg_facilities as f
+    inner join seeds.provinces as p
+        on p.province_list = f.province_list
+        and p.province_code = f.province_code
+    where f.is_active
+),
+
+areas as (
+    select
+        'as_reported' as geography,
+        'province' as area_level,
+        case when a.year >= 2025 then a.successor_code else a.province_code end as area_province_code,
+        '' as area_district_key,
+        a.*,
+    from active as a
+
+    union all
+
+    select
+        'current' as geography,
+        'province' as area_level,
+        a.successor_code as area_province_code,
+        '' as area_district_key,
+        a.*,
+    from active as a
+
+    union all
+
+    select
+        'as_reported' as geography,
+        'district' as area_level,
+        a.province_code as area_province_code,
+        a.district_key as area_district_key,
+        a.*,
+    from active as a
+    where a.district_key <> '' and a.province_list = 'old'
+)
+
+select
+    a.geography,
+    a.area_level,
+    a.area_province_code as province_code,
+    a.area_district_key as district_key,
+    a.facility_id,
+    a.year,
+    a.unit_type,
+    a.is_social_assistance,
+    a.unit_type in ('health', 'education') or a.is_social_assistance as is_sw_scope,
+    a.provides_social_work,
+    a.meets_accessibility,
+    a.residents,
+    a.staff_social_work,
+    coalesce(a.staff_social_work, 0) >= 1 as has_sw_staff,
+from areas as a

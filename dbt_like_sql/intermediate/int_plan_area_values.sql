@@ -1,0 +1,68 @@
+/* @model
+materialized: table
+grain: [plan_id, indicator_code, window_start_year, year]
+description: >
+  The indicator values each plan is judged on. A province plan uses its own province
+  as reported up to 2024 and, from 2025 (yearly values are dated 31 December, after
+  the reform of 1 July 2025), the province of the 34-province list it belongs to;
+  when that province was formed by a merger the basis is 'successor'. A district plan
+  uses only the data of its district (pre-2025 district names), never the province.
+columns:
+  geography_basis: same (the plan's own province or district) or successor (the merged province after 1 July 2025)
+*/
+with merged as (
+    select
+        successor_code,
+        count(*) as old_province_count,
+    from seeds.provinces
+    where province_list = 'old'
+    group by successor_code
+),
+
+plans as (
+    select
+        p.plan_id,
+        p.plan_level,
+        p.province_code,
+        pr.successor_code,
+        m.old_province_count > 1 as is_merged,
+        lower(trim(regexp_replace(coalesce(p.district_name, ''), '(?i)^(huyện|huyen|thị xã|thi xa|thành phố|thanh pho|quận|quan|tx\.|tp\.)\s*', ''))) as district_key,
+    from seeds.plans as p
+    inner join seeds.provinces as pr
+        on pr.province_list = 'old'
+        and pr.province_code = p.province_code
+    inner join merged as m
+        on m.successor_code = pr.successor_code
+)
+
+select
+    p.plan_id,
+    v.indicator_code,
+    v.window_start_year,
+    v.year,
+    v.geography,
+    v.area_level,
+    v.province_code,
+    v.district_key,
+    case when v.geography = 'current' and p.is_merged then 'successor' else 'same' end as geography_basis,
+    v.numerator,
+    v.denominator,
+    v.value,
+from plans as p
+inner join intermediate.int_indicator_area_values as v
+    on (
+        p.plan_level = 'province'
+        and v.area_level = 'province'
+        and (
+            (v.geography = 'as_reported' and v.year < 2025 and v.province_code = p.province_code)
+            or (v.geography = 'current' and v.year >= 2025 and v.province_code = p.successor_code)
+        )
+    )
+    or (
+        p.plan_level = 'district'
+        and p.district_key <> ''
+        and v.area_level = 'district'
+        and v.geography = 'as_reported'
+        and v.province_code = p.province_code
+        and v.district_key = p.district_key
+    )

@@ -1,0 +1,35 @@
+/* @model
+materialized: table
+group: indicators
+grain: [indicator_code, geography, province_code, year]
+description: >
+  One value per indicator, geography, province and year (CONTRACT §4). as_reported
+  names the province as the rows do (the 63 provinces up to 2024; a yearly value is
+  dated 31 December, so from 2025 the 34 provinces); current maps every year onto the
+  34 provinces so a series continues across the 2025 reform. sw_staff_trained_pct
+  counts persons trained since the start of the national five-year period.
+columns:
+  indicator_code: indicator of the catalogue (seeds.indicators)
+  geography: as_reported or current
+  province_code: two-digit official code (zero-padded text) in the list of that geography and year
+  province_name: Vietnamese province name
+  year: calendar year
+  numerator: summed numerator (the count itself for counts)
+  denominator: summed denominator; NULL for counts
+  value: the indicator value; percentages are 0-100
+*/
+select
+    v.indicator_code,
+    v.geography,
+    v.province_code,
+    p.province_name,
+    v.year,
+    v.numerator,
+    v.denominator,
+    v.value,
+from intermediate.int_indicator_area_values as v
+inner join seeds.provinces as p
+    on p.province_code = v.province_code
+    and p.province_list = case when v.geography = 'as_reported' and v.year < 2025 then 'old' else 'new' end
+where v.area_level = 'province'
+    and v.window_start_year = 2011 + 5 * cast(floor((v.year - 2011) / 5.0) as integer)

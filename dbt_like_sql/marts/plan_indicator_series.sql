@@ -1,0 +1,51 @@
+/* @model
+materialized: table
+group: indicators
+grain: [plan_id, indicator_code, year]
+description: >
+  The yearly series of each measurable indicator of each plan, on the geography the
+  plan is judged on: what the scorecard charts show. For sw_staff_trained_pct the
+  counting window starts at the plan's phase that contains the year.
+columns:
+  window_start_year: start of the counting window used for the year
+  geography_basis: same or successor (after 1 July 2025, the merged province)
+*/
+with phase_starts as (
+    select distinct
+        plan_id,
+        cast(phase_start as integer) as phase_start,
+    from seeds.plan_targets
+),
+
+chosen_windows as (
+    select
+        v.plan_id,
+        v.indicator_code,
+        v.year,
+        case
+            when v.indicator_code = 'sw_staff_trained_pct'
+                then coalesce(max(s.phase_start), 2011 + 5 * cast(floor((v.year - 2011) / 5.0) as integer))
+            else 2011 + 5 * cast(floor((v.year - 2011) / 5.0) as integer)
+        end as window_start_year,
+    from intermediate.int_plan_area_values as v
+    left join phase_starts as s
+        on s.plan_id = v.plan_id
+        and s.phase_start <= v.year
+    group by v.plan_id, v.indicator_code, v.year
+)
+
+select
+    v.plan_id,
+    v.indicator_code,
+    v.year,
+    v.window_start_year,
+    v.geography_basis,
+    v.numerator,
+    v.denominator,
+    v.value,
+from intermediate.int_plan_area_values as v
+inner join chosen_windows as w
+    on w.plan_id = v.plan_id
+    and w.indicator_code = v.indicator_code
+    and w.year = v.year
+    and w.window_start_year = v.window_start_year

@@ -1,0 +1,51 @@
+/* @model
+materialized: table
+grain: [facility_id, year]
+description: >
+  Roster of social assistance facilities and other units: one snapshot row per unit
+  and year, the row from the lexically latest file winning.
+columns:
+  facility_id: stable unit code
+  year: snapshot year (the roster is dated 31 December)
+  province_list: which official list names the province (old before 1 July 2025, new after)
+  province_code: two-digit official code in that list
+  district_key: district name without its administrative prefix, lower case ('' when none)
+  unit_type: sa_* for social assistance facilities, else drug_rehab, health, education, justice, commune, other
+  is_social_assistance: the unit is a social assistance facility (unit_type sa_*)
+  is_active: status = active; only active units are counted by the indicators
+  residents: people cared for at year end
+  staff_social_work: staff assigned to social work
+*/
+with ranked as (
+    select
+        f.*,
+        row_number() over (
+            partition by f.facility_id, f.year
+            order by f.file_name desc, f.row_number desc
+        ) as version_rank,
+    from raw.facilities as f
+)
+select
+    r.facility_id,
+    cast(r.year as integer) as year,
+    r.name,
+    r.province_list,
+    r.province_code,
+    r.province_remapped,
+    r.district,
+    lower(trim(regexp_replace(coalesce(r.district, ''), '(?i)^(huyện|huyen|thị xã|thi xa|thành phố|thanh pho|quận|quan|tx\.|tp\.)\s*', ''))) as district_key,
+    r.ownership,
+    r.unit_type,
+    left(r.unit_type, 3) = 'sa_' as is_social_assistance,
+    cast(r.capacity as bigint) as capacity,
+    cast(r.residents as bigint) as residents,
+    r.provides_social_work,
+    r.meets_accessibility,
+    cast(r.staff_total as bigint) as staff_total,
+    cast(r.staff_social_work as bigint) as staff_social_work,
+    r.status,
+    r.status = 'active' as is_active,
+    r.file_name,
+    r.row_number,
+from ranked as r
+where r.version_rank = 1
