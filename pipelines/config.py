@@ -10,6 +10,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RAW_DIR = "data/raw"
 DEFAULT_WAREHOUSE = "data/warehouse/tgxh.duckdb"
+DEFAULT_REPORTS_DIR = "data/reports"
 DEV_PII_SALT = "tgxh-dev-salt-not-for-production"
 SOURCES = ("beneficiaries", "facilities", "training")
 
@@ -25,11 +26,13 @@ def _resolve(path: str | os.PathLike) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """The three settings of CONTRACT §1, with paths made absolute."""
+    """The three settings of CONTRACT §1, with paths made absolute, and where the
+    scorecards are written (``TGXH_REPORTS_DIR``, default ``data/reports``)."""
 
     raw_dir: Path
     warehouse: Path
     pii_salt: str
+    reports_dir: Path
 
     @classmethod
     def from_env(
@@ -37,6 +40,7 @@ class Settings:
         raw_dir: str | None = None,
         warehouse: str | None = None,
         pii_salt: str | None = None,
+        reports_dir: str | None = None,
         environ: dict[str, str] | None = None,
     ) -> "Settings":
         """Explicit values win, then the environment, then the defaults of CONTRACT §1."""
@@ -54,6 +58,7 @@ class Settings:
             raw_dir=_resolve(raw_dir or env.get("TGXH_RAW_DIR") or DEFAULT_RAW_DIR),
             warehouse=_resolve(warehouse or env.get("TGXH_WAREHOUSE") or DEFAULT_WAREHOUSE),
             pii_salt=salt,
+            reports_dir=_resolve(reports_dir or env.get("TGXH_REPORTS_DIR") or DEFAULT_REPORTS_DIR),
         )
 
     def source_dir(self, source: str) -> Path:

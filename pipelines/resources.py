@@ -40,9 +40,10 @@ class WarehouseResource(dg.ConfigurableResource):
     raw_dir: str | None = None
     warehouse: str | None = None
     pii_salt: str | None = None
+    reports_dir: str | None = None
 
     def settings(self) -> Settings:
-        return Settings.from_env(self.raw_dir, self.warehouse, self.pii_salt)
+        return Settings.from_env(self.raw_dir, self.warehouse, self.pii_salt, self.reports_dir)
 
     def working_path(self, run_id: str) -> Path:
         return self.settings().warehouse.parent / BUILD_DIR_NAME / f"{run_id}.duckdb"

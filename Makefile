@@ -1,0 +1,45 @@
+# Two entry points: `make run` and `make test`. Both bootstrap the environment first.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+
+.PHONY: run test dev bootstrap sample clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	cp pipelines/dagster.yaml $@
+
+bootstrap: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
+
+## Materialise every asset on the data in TGXH_RAW_DIR (default: the shipped sample) and print the summary.
+run: bootstrap
+	$(UV) run --frozen --no-sync dagster job execute -m pipelines.definitions -j build_warehouse
+	$(UV) run --frozen --no-sync python -m pipelines.cli summary
+
+## Run the whole test suite.
+test: bootstrap
+	$(UV) run --frozen --no-sync pytest
+
+## The Dagster UI on http://127.0.0.1:3000 (asset graph, runs, checks).
+dev: bootstrap
+	$(UV) run --frozen --no-sync dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+## Regenerate the synthetic sample data in data/raw (committed; `make run` does not need this).
+sample: bootstrap
+	$(UV) run --frozen --no-sync python -m pipelines.sample_data --out data/raw
+
+clean:
+	rm -rf $(VENV) $(TOOLS) data/warehouse data/reports

@@ -1,0 +1,88 @@
+"""Ingest layer: the raw files of each landing folder into ``raw.<source>``, with the
+file ledger ``audit.ingested_files`` and the rejections ``audit.rejected_rows``."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+from assets._common import preview_md, quoted
+from pipelines.config import SOURCES
+from pipelines.ingest import IngestReport, ingest_source
+from pipelines.resources import WarehouseResource
+
+DESCRIPTIONS = {
+    "beneficiaries": "Beneficiary counts reported by province, district or commune (CONTRACT §2.2).",
+    "facilities": "Yearly rosters of social assistance facilities and other units (CONTRACT §2.3).",
+    "training": "Training records, one per person and course; person_id pseudonymised (CONTRACT §2.4).",
+}
+NO_REJECTIONS = "no_rejected_rows"
+
+
+def _report_metadata(report: IngestReport) -> dict:
+    rejections = pl.DataFrame(
+        report.rejections,
+        schema={"file_name": pl.Utf8, "row_number": pl.Int64, "column_name": pl.Utf8, "reason": pl.Utf8},
+        orient="row",
+    ) if report.rejections else pl.DataFrame()
+    return {
+        "files_seen": report.files_seen,
+        "files_loaded": report.files_loaded,
+        "files_skipped": report.files_skipped,
+        "files_rejected": report.files_rejected,
+        "rows_loaded": report.rows_loaded,
+        "rows_rejected": report.rows_rejected,
+        "rejections_preview": dg.MetadataValue.md(preview_md(rejections, 20) if rejections.height else "_none_"),
+    }
+
+
+def build_ingest_asset(source: str) -> dg.AssetsDefinition:
+    """The ingest asset of one landing folder."""
+
+    @dg.asset(
+        key=["raw", source],
+        group_name="ingest",
+        kinds={"duckdb", "python"},
+        description=(
+            f"{DESCRIPTIONS[source]} Files of TGXH_RAW_DIR/{source}/ in lexical order; a file "
+            "already ingested (same SHA-256) is skipped; bad rows go to audit.rejected_rows with a "
+            "reason and unreadable files to audit.ingested_files with status rejected."
+        ),
+        check_specs=[
+            dg.AssetCheckSpec(
+                NO_REJECTIONS,
+                asset=["raw", source],
+                description="Fails (as a warning) when this run rejected any row or file.",
+            )
+        ],
+    )
+    def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        settings = warehouse.settings()
+        with warehouse.connect(context) as con:
+            report = ingest_source(con, source, settings.source_dir(source), settings.pii_salt)
+            row_count = con.execute(f"select count(*) from {quoted('raw', source)}").fetchone()[0]
+        metadata = _report_metadata(report)
+        context.log.info(
+            f"{source}: {report.files_loaded} files loaded, {report.files_skipped} skipped, "
+            f"{report.files_rejected} rejected; {report.rows_loaded} rows loaded, {report.rows_rejected} rejected"
+        )
+        return dg.MaterializeResult(
+            metadata={"row_count": row_count, **metadata},
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name=NO_REJECTIONS,
+                    passed=report.rows_rejected == 0 and report.files_rejected == 0,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    metadata={
+                        "rows_rejected": report.rows_rejected,
+                        "files_rejected": report.files_rejected,
+                        "preview": metadata["rejections_preview"],
+                    },
+                )
+            ],
+        )
+
+    return _ingest
+
+
+ingest_assets = [build_ingest_asset(source) for source in SOURCES]
