@@ -41,9 +41,9 @@ with targets as (
         right(t.indicator_code, 9) = '_per_year' as is_per_year,
         case
             when t.is_conflicting and t.comparator in ('>=', '>')
-                then max(cast(t.target_value as double)) over (partition by t.plan_id, t.indicator_code, t.phase_start, t.phase_end, t.target_year, t.comparator)
+                then max(case when t.is_conflicting then cast(t.target_value as double) end) over (partition by t.plan_id, t.indicator_code, t.phase_start, t.phase_end, t.target_year, t.comparator)
             when t.is_conflicting and t.comparator = '<='
-                then min(cast(t.target_value as double)) over (partition by t.plan_id, t.indicator_code, t.phase_start, t.phase_end, t.target_year, t.comparator)
+                then min(case when t.is_conflicting then cast(t.target_value as double) end) over (partition by t.plan_id, t.indicator_code, t.phase_start, t.phase_end, t.target_year, t.comparator)
             else cast(t.target_value as double)
         end as decisive_target_value,
     from seeds.plan_targets as t
