@@ -1,7 +1,6 @@
 """Ingest layer: the raw files of each landing folder into ``raw.<source>``, with the
 file ledger ``audit.ingested_files`` and the rejections ``audit.rejected_rows``."""
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl

@@ -1,7 +1,5 @@
 """Reports layer: the scorecards officials read, and publishing the warehouse."""
 
-from __future__ import annotations
-
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path

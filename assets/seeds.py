@@ -1,7 +1,6 @@
 """Seeds layer: the plans, their targets and the indicator catalogue (data/seeds/), and
 the official province lists, loaded into the warehouse schema ``seeds``."""
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl
