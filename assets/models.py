@@ -14,7 +14,6 @@ table, or a cycle, fails loading the code location with a message naming the fil
 line and table.
 """
 
-from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
@@ -186,10 +185,11 @@ def great_expectations_check(plan_targets_keys: Sequence[dg.AssetKey] = ()) -> d
             success, results = run_marts_suite(con)
         failing = [r for r in results if not r["success"]]
         table = markdown_table(
-            ["table", "expectation", "column", "unexpected_count", "examples"],
+            ["table", "expectation", "column", "where", "unexpected_count", "examples"],
             [
-                (r["table"], r["expectation"], r.get("column"), r.get("unexpected_count"),
-                 ", ".join(map(str, r.get("partial_unexpected") or [])) or r.get("observed_value"))
+                (r["table"], r["expectation"], r.get("column"), r.get("condition"), r.get("unexpected_count"),
+                 ", ".join(map(str, r.get("partial_unexpected") or [])) or r.get("observed_value")
+                 or r.get("exception"))
                 for r in failing
             ],
         )

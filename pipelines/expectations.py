@@ -1,0 +1,214 @@
+"""Great Expectations suite on the two published marts of CONTRACT §4.
+
+``run_marts_suite(con)`` reads ``marts.target_vs_actual``, ``marts.indicator_values``
+and the row count of ``seeds.plan_targets`` from a DuckDB connection, validates them
+with Great Expectations (1.x API, ephemeral context, pandas datasource) and returns
+``(success, results)``, one result dict per expectation.
+
+Great Expectations takes seconds to import, so it is imported inside the function.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+TARGET_VS_ACTUAL = "marts.target_vs_actual"
+INDICATOR_VALUES = "marts.indicator_values"
+PLAN_TARGETS = "seeds.plan_targets"
+
+JUDGED_STATUSES = ("achieved", "not_achieved")
+PROGRESS_STATUSES = ("on_track", "acceleration_needed", "off_track", "deteriorating")
+OTHER_STATUSES = ("insufficient_data", "no_data", "not_measurable")
+STATUSES = JUDGED_STATUSES + PROGRESS_STATUSES + OTHER_STATUSES
+COMPARATORS = (">=", ">", "<=", "=")
+GEOGRAPHY_BASES = ("same", "successor")
+PLAN_LEVELS = ("province", "district")
+GEOGRAPHIES = ("as_reported", "current")
+
+TARGET_KEYS = ("plan_id", "indicator_code", "phase_start", "phase_end", "target_year")
+INDICATOR_KEYS = ("indicator_code", "geography", "province_code", "year")
+PCT_FLAG = "_is_percentage"  # helper column added to the validated frame, never to the table
+
+
+def _table_suite(gx, name: str, expectations: list) -> Any:
+    suite = gx.ExpectationSuite(name=name)
+    for e in expectations:
+        suite.add_expectation(e)
+    return suite
+
+
+def _target_vs_actual_expectations(gx, plan_target_rows: int | None) -> list:
+    from great_expectations.expectations.row_conditions import Column
+
+    E = gx.expectations
+    row_count = [] if plan_target_rows is None else [E.ExpectTableRowCountToEqual(value=plan_target_rows)]
+    return [
+        *[E.ExpectColumnValuesToNotBeNull(column=c) for c in TARGET_KEYS],
+        E.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUSES)),
+        E.ExpectColumnValuesToNotBeNull(column="status"),
+        E.ExpectColumnValuesToBeInSet(column="comparator", value_set=list(COMPARATORS)),
+        E.ExpectColumnValuesToBeInSet(column="geography_basis", value_set=list(GEOGRAPHY_BASES)),
+        E.ExpectColumnValuesToBeInSet(column="plan_level", value_set=list(PLAN_LEVELS)),
+        *row_count,
+        E.ExpectColumnValuesToBeNull(
+            column="progress_ratio",
+            row_condition=Column("status").is_not_in(list(PROGRESS_STATUSES)),
+        ),
+    ]
+
+
+def _indicator_values_expectations(gx) -> list:
+    from great_expectations.expectations.row_conditions import Column
+
+    E = gx.expectations
+    return [
+        *[E.ExpectColumnValuesToNotBeNull(column=c) for c in INDICATOR_KEYS],
+        E.ExpectCompoundColumnsToBeUnique(column_list=list(INDICATOR_KEYS)),
+        E.ExpectColumnValuesToBeInSet(column="geography", value_set=list(GEOGRAPHIES)),
+        E.ExpectColumnValuesToBeBetween(
+            column="value", min_value=0, max_value=100, row_condition=Column(PCT_FLAG) == True  # noqa: E712
+        ),
+        E.ExpectColumnValuesToBeBetween(
+            column="value", min_value=0, row_condition=Column(PCT_FLAG) == False  # noqa: E712
+        ),
+        E.ExpectColumnValuesToMatchRegex(column="province_code", regex=r"^\d{2}$"),
+    ]
+
+
+def _read(con: duckdb.DuckDBPyConnection, table: str):
+    schema, name = table.split(".")
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ? "
+        "union all select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+        [schema, name, schema, name],
+    ).fetchall()
+    if not any(n for (n,) in exists):
+        return None
+    from pipelines.sql_models import qualified_name
+
+    return con.execute(f"select * from {qualified_name(schema, name)}").df()
+
+
+def _missing(table: str) -> dict[str, Any]:
+    return {
+        "expectation": "table_exists",
+        "table": table,
+        "column": None,
+        "success": False,
+        "unexpected_count": None,
+        "partial_unexpected": [],
+        "observed_value": "missing",
+        "condition": None,
+        "exception": f"table {table} does not exist",
+    }
+
+
+def _describe_condition(condition: Any) -> str | None:
+    """A readable row condition: ``status NOT_IN [...]``, ``indicator_code ends with _pct``."""
+    if condition is None:
+        return None
+    if isinstance(condition, dict) and {"column", "operator"} <= set(condition):
+        column = condition["column"]
+        name = column.get("name") if isinstance(column, dict) else str(column)
+        param = condition.get("parameter")
+        if name == PCT_FLAG:
+            return "indicator_code ends with _pct" if param else "indicator_code does not end with _pct"
+        return f"{name} {condition['operator']} {param}"
+    return str(condition)
+
+
+def _result_dict(table: str, res: Any) -> dict[str, Any]:
+    config = res.expectation_config
+    kwargs = dict(config.kwargs)
+    result = res.result or {}
+    exception = None
+    info = getattr(res, "exception_info", None) or {}
+    if isinstance(info, dict):
+        if info.get("raised_exception"):
+            exception = info.get("exception_message")
+        else:  # several metrics can fail: {metric_id: {...}}
+            for v in info.values():
+                if isinstance(v, dict) and v.get("raised_exception"):
+                    exception = v.get("exception_message")
+                    break
+    condition = kwargs.get("row_condition")
+    detail = {
+        k: kwargs[k]
+        for k in ("value_set", "min_value", "max_value", "regex", "value", "column_list")
+        if kwargs.get(k) is not None
+    }
+    return {
+        "expectation": config.type,
+        "table": table,
+        "column": kwargs.get("column"),
+        "success": bool(res.success),
+        "unexpected_count": result.get("unexpected_count"),
+        "partial_unexpected": list(result.get("partial_unexpected_list") or [])[:10],
+        "observed_value": result.get("observed_value"),
+        "condition": _describe_condition(condition),
+        "kwargs": detail,
+        "exception": exception,
+    }
+
+
+def run_marts_suite(con: duckdb.DuckDBPyConnection) -> tuple[bool, list[dict[str, Any]]]:
+    """Validate the published marts; ``(all expectations met, one dict per expectation)``.
+
+    Each dict has ``expectation`` (GE type, e.g. ``expect_column_values_to_be_in_set``),
+    ``table``, ``column``, ``success``, ``unexpected_count``, ``partial_unexpected``
+    (up to 10 offending values), ``observed_value``, ``condition`` (the row condition,
+    if any), ``kwargs`` and ``exception``. A missing table is a failed ``table_exists``.
+    """
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    tva = _read(con, TARGET_VS_ACTUAL)
+    ind = _read(con, INDICATOR_VALUES)
+    targets = _read(con, PLAN_TARGETS)
+
+    context = gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+        ),
+    )
+    source = context.data_sources.add_pandas("marts")
+    results: list[dict[str, Any]] = []
+
+    def validate(table: str, frame, expectations: list) -> None:
+        asset = source.add_dataframe_asset(name=table.replace(".", "__"))
+        batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
+            batch_parameters={"dataframe": frame}
+        )
+        outcome = batch.validate(_table_suite(gx, table, expectations))
+        results.extend(_result_dict(table, r) for r in outcome.results)
+
+    if tva is None:
+        results.append(_missing(TARGET_VS_ACTUAL))
+    if targets is None:
+        results.append(_missing(PLAN_TARGETS))
+    if tva is not None:
+        expected_rows = None if targets is None else len(targets)
+        validate(TARGET_VS_ACTUAL, tva, _target_vs_actual_expectations(gx, expected_rows))
+
+    if ind is None:
+        results.append(_missing(INDICATOR_VALUES))
+    else:
+        frame = ind.copy()
+        codes = frame["indicator_code"] if "indicator_code" in frame else None
+        frame[PCT_FLAG] = (
+            codes.astype("string").str.endswith("_pct").fillna(False).astype(bool)
+            if codes is not None
+            else False
+        )
+        validate(INDICATOR_VALUES, frame, _indicator_values_expectations(gx))
+
+    return all(r["success"] for r in results), results

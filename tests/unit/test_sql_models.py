@@ -1,0 +1,311 @@
+"""The SQL model runner: header parsing, dependency inference, graph validation, execution."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+import sqlglot
+
+from pipelines.sql_models import (
+    ColumnDocError,
+    GraphError,
+    ModelParseError,
+    grain_duplicates_sql,
+    grain_nulls_sql,
+    load_models,
+    markdown_table,
+    materialize,
+    parse_model_file,
+    run_check_query,
+    table_references,
+    topological_order,
+    validate_graph,
+)
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def header(grain="[id]", extra="") -> str:
+    return f"/* @model\ngrain: {grain}\ndescription: test model\n{extra}*/\n"
+
+
+def deps(sql: str) -> set[str]:
+    return {r.table for r in table_references(sqlglot.parse_one(sql, read="duckdb"))}
+
+
+# ------------------------------------------------------------------ header parsing
+
+
+def test_header_fields_are_parsed(tmp_path):
+    path = write(tmp_path, "marts/fct_x.sql", """
+        /* @model
+        materialized: view
+        grain: [province_code, year]
+        description: One row per province and year.
+        group: indicators
+        columns:
+          province_code: two-digit code
+          year: reporting year
+        audits:
+          - name: no_future_years
+            description: years are not in the future
+            sql: select * from marts.fct_x where year > 2035
+          - name: codes_two_digits
+            description: codes have two digits
+            blocking: true
+            sql: |
+              select *
+              from marts.fct_x
+              where length(province_code) <> 2
+        */
+        select province_code, year from staging.stg_y;
+        """)
+    m = parse_model_file(path)
+    assert (m.schema, m.name, m.key, m.key_path) == ("marts", "fct_x", "marts.fct_x", ["marts", "fct_x"])
+    assert m.materialized == "view"
+    assert m.grain == ["province_code", "year"]
+    assert m.description == "One row per province and year."
+    assert m.group == "indicators"
+    assert m.columns == {"province_code": "two-digit code", "year": "reporting year"}
+    assert [(a.name, a.blocking) for a in m.audits] == [("no_future_years", False), ("codes_two_digits", True)]
+    assert m.audits[1].sql.startswith("select *") and m.audits[1].depends_on == {"marts.fct_x"}
+    # the body is the SQL without header and without the trailing semicolon
+    assert m.sql == "select province_code, year from staging.stg_y"
+    assert m.depends_on == {"staging.stg_y"}
+
+
+def test_header_defaults(tmp_path):
+    m = parse_model_file(write(tmp_path, "staging/stg_a.sql", header() + "select 1 as id"))
+    assert m.materialized == "table"
+    assert m.group == "staging"  # the folder name
+    assert m.columns == {} and m.audits == []
+    assert m.depends_on == set()
+
+
+def test_missing_header_names_the_file(tmp_path):
+    path = write(tmp_path, "staging/stg_a.sql", "select 1 as id")
+    with pytest.raises(ModelParseError, match=r"stg_a\.sql, line 1: missing header"):
+        parse_model_file(path)
+
+
+@pytest.mark.parametrize(
+    "head, message",
+    [
+        ("/* @model\ndescription: x\n*/\n", "grain"),
+        ("/* @model\ngrain: [id]\n*/\n", "description"),
+        ("/* @model\ngrain: id\ndescription: x\n*/\n", "grain"),
+        ("/* @model\ngrain: [id]\ndescription: x\nmaterialised: view\n*/\n", "unknown header key"),
+        ("/* @model\ngrain: [id]\ndescription: x\nmaterialized: incremental\n*/\n", "materialized"),
+        ("/* @model\ngrain: [id]\ndescription: x\naudits:\n  - name: a\n    sql: select 1\n*/\n", "description"),
+    ],
+)
+def test_invalid_header_fields_are_rejected(tmp_path, head, message):
+    path = write(tmp_path, "staging/stg_a.sql", head + "select 1 as id")
+    with pytest.raises(ModelParseError, match=message) as err:
+        parse_model_file(path)
+    assert "stg_a.sql" in str(err.value)
+
+
+def test_invalid_yaml_names_file_and_line(tmp_path):
+    # line 1 '/* @model', line 2 grain, line 3 description, line 4 the broken mapping
+    path = write(tmp_path, "staging/stg_a.sql", "/* @model\ngrain: [id]\ndescription: x\ncolumns: {a: b\n*/\nselect 1 as id")
+    with pytest.raises(ModelParseError, match=r"stg_a\.sql, line [45]: invalid header YAML"):
+        parse_model_file(path)
+
+
+def test_sql_parse_error_names_file_and_line(tmp_path):
+    # header is lines 1-4; the broken 'from where' is on line 6
+    path = write(tmp_path, "staging/stg_a.sql", header() + "select id,\n  name from where x = 1\n")
+    with pytest.raises(ModelParseError, match=r"stg_a\.sql, line 6: cannot parse SQL"):
+        parse_model_file(path)
+
+
+def test_body_must_be_one_select(tmp_path):
+    path = write(tmp_path, "staging/stg_a.sql", header() + "delete from raw.a")
+    with pytest.raises(ModelParseError, match="must be a SELECT"):
+        parse_model_file(path)
+    path = write(tmp_path, "staging/stg_b.sql", header() + "select 1 as id; select 2 as id")
+    with pytest.raises(ModelParseError, match="exactly one"):
+        parse_model_file(path)
+
+
+# ------------------------------------------------------------------ dependencies
+
+
+def test_dependencies_ignore_cte_names():
+    sql = """
+        with base as (select * from raw.beneficiaries),
+             latest as (select * from base where month = 12)
+        select * from latest join seeds.plan_targets as t on true
+    """
+    assert deps(sql) == {"raw.beneficiaries", "seeds.plan_targets"}
+
+
+def test_dependencies_cover_subqueries_joins_unions_and_exists():
+    sql = """
+        select a.x from Staging.Stg_A as a
+        left join (select * from intermediate.int_b) as b on a.x = b.x
+        where exists (select 1 from raw.c where raw.c.x = a.x)
+          and a.x in (select x from raw.d)
+        union all
+        select x from (with e as (select x from raw.e) select x from e)
+    """
+    assert deps(sql) == {"staging.stg_a", "intermediate.int_b", "raw.c", "raw.d", "raw.e"}
+
+
+def test_qualified_table_with_a_cte_name_is_still_a_dependency():
+    # the CTE 'stg_a' shadows only the unqualified name
+    sql = "with stg_a as (select 1 as x) select * from stg_a join staging.stg_a as s on true"
+    assert deps(sql) == {"staging.stg_a"}
+
+
+def test_table_functions_are_not_dependencies():
+    assert deps("select * from range(3) as r(i) join raw.a on true") == {"raw.a"}
+
+
+def test_reference_lines_are_file_lines(tmp_path):
+    path = write(tmp_path, "marts/m.sql", header() + "select a.id\nfrom staging.a as a\njoin raw.b as b using (id)\n")
+    m = parse_model_file(path)
+    assert [(r.table, r.line) for r in m.references] == [("staging.a", 6), ("raw.b", 7)]
+
+
+# ------------------------------------------------------------------ graph
+
+
+def test_unknown_table_fails_with_file_line_and_table(tmp_path):
+    write(tmp_path, "staging/stg_a.sql", header() + "select id from raw.a")
+    write(tmp_path, "marts/m.sql", header() + "select s.id\nfrom staging.stg_a as s\n  join raw.missing as r using (id)\n")
+    models = load_models(tmp_path)
+    with pytest.raises(GraphError) as err:
+        validate_graph(models, external={"raw.a"})
+    msg = str(err.value)
+    assert "m.sql, line 7" in msg and "'raw.missing'" in msg
+    assert "staging.stg_a" not in msg  # the model that exists is not blamed
+    validate_graph(models, external={"raw.a", "raw.missing"})  # known -> fine
+
+
+def test_unknown_table_in_an_audit_fails(tmp_path):
+    extra = "audits:\n  - name: a1\n    description: d\n    sql: select * from raw.ghost\n"
+    write(tmp_path, "staging/stg_a.sql", header(extra=extra) + "select 1 as id")
+    with pytest.raises(GraphError, match=r"stg_a\.sql, line 7 \(audit 'a1'\): unknown table 'raw.ghost'"):
+        validate_graph(load_models(tmp_path), external=set())
+
+
+def test_audit_may_not_read_a_downstream_model(tmp_path):
+    extra = "audits:\n  - name: a1\n    description: d\n    sql: select * from marts.m\n"
+    write(tmp_path, "staging/a.sql", header(extra=extra) + "select 1 as id")
+    write(tmp_path, "marts/m.sql", header() + "select id from staging.a")
+    with pytest.raises(GraphError, match="built from staging.a"):
+        validate_graph(load_models(tmp_path), external=set())
+
+
+def test_cycle_fails_naming_it(tmp_path):
+    write(tmp_path, "staging/a.sql", header() + "select id from intermediate.b")
+    write(tmp_path, "intermediate/b.sql", header() + "select id from staging.a")
+    write(tmp_path, "marts/c.sql", header() + "select id from staging.a")
+    with pytest.raises(GraphError) as err:
+        validate_graph(load_models(tmp_path), external=set())
+    msg = str(err.value)
+    assert "cycle" in msg
+    assert ("staging.a -> intermediate.b -> staging.a" in msg) or (
+        "intermediate.b -> staging.a -> intermediate.b" in msg
+    )
+    assert "marts.c" not in msg
+
+
+def test_self_reference_is_a_cycle(tmp_path):
+    write(tmp_path, "staging/a.sql", header() + "select id from staging.a")
+    with pytest.raises(GraphError, match="staging.a -> staging.a"):
+        topological_order(load_models(tmp_path))
+
+
+def test_topological_order(tmp_path):
+    write(tmp_path, "marts/m.sql", header() + "select * from intermediate.i join staging.b using (id)")
+    write(tmp_path, "intermediate/i.sql", header() + "select * from staging.a")
+    write(tmp_path, "staging/a.sql", header() + "select id from raw.x")
+    write(tmp_path, "staging/b.sql", header() + "select id from raw.y")
+    order = topological_order(load_models(tmp_path))
+    assert sorted(order) == ["intermediate.i", "marts.m", "staging.a", "staging.b"]
+    pos = {k: i for i, k in enumerate(order)}
+    assert pos["staging.a"] < pos["intermediate.i"] < pos["marts.m"]
+    assert pos["staging.b"] < pos["marts.m"]
+    # deterministic: ties alphabetical
+    assert order == ["staging.a", "staging.b", "intermediate.i", "marts.m"]
+
+
+# ------------------------------------------------------------------ execution
+
+
+@pytest.fixture()
+def con():
+    c = duckdb.connect()
+    c.execute("create schema raw")
+    c.execute("create table raw.a as select * from (values (1, 'x', 2.5), (2, 'y', null)) as t(id, name, v)")
+    yield c
+    c.close()
+
+
+def test_materialize_table_with_comments(tmp_path, con):
+    extra = "columns:\n  id: the key\n  name: it's the name\n"
+    m = parse_model_file(write(tmp_path, "staging/stg_a.sql", header(extra=extra) + "select id, name, v from raw.a"))
+    result = materialize(con, m)
+    assert result.row_count == 2
+    assert result.columns == [("id", "INTEGER"), ("name", "VARCHAR"), ("v", "DECIMAL(2,1)")]
+    assert result.undocumented_columns == ["v"]
+    assert result.sql == "select id, name, v from raw.a"
+    assert con.execute(
+        "select comment from duckdb_tables() where schema_name = 'staging' and table_name = 'stg_a'"
+    ).fetchone() == ("test model",)
+    comments = dict(con.execute(
+        "select column_name, comment from duckdb_columns() where schema_name = 'staging' and table_name = 'stg_a'"
+    ).fetchall())
+    assert comments == {"id": "the key", "name": "it's the name", "v": None}
+
+
+def test_materialize_view_and_switch_to_table(tmp_path, con):
+    path = write(tmp_path, "staging/stg_a.sql", header(extra="materialized: view\n") + "select id from raw.a")
+    materialize(con, parse_model_file(path))
+    assert con.execute("select comment from duckdb_views() where view_name = 'stg_a'").fetchone() == ("test model",)
+    write(tmp_path, "staging/stg_a.sql", header() + "select id from raw.a")
+    assert materialize(con, parse_model_file(path)).row_count == 2
+    assert con.execute("select count(*) from duckdb_tables() where table_name = 'stg_a'").fetchone() == (1,)
+    assert con.execute("select count(*) from duckdb_views() where view_name = 'stg_a'").fetchone() == (0,)
+
+
+def test_documented_missing_column_fails_and_keeps_previous_version(tmp_path, con):
+    path = write(tmp_path, "staging/stg_a.sql", header() + "select id, name from raw.a")
+    materialize(con, parse_model_file(path))
+    write(tmp_path, "staging/stg_a.sql", header(extra="columns:\n  id: k\n  nmae: typo\n") + "select id from raw.a")
+    with pytest.raises(ColumnDocError, match=r"stg_a\.sql: header documents column\(s\) \['nmae'\]"):
+        materialize(con, parse_model_file(path))
+    # rolled back: the earlier table with two columns is still there
+    assert [r[0] for r in con.execute("select column_name from duckdb_columns() where table_name = 'stg_a'").fetchall()] == ["id", "name"]
+
+
+def test_grain_column_missing_from_result_fails(tmp_path, con):
+    path = write(tmp_path, "staging/stg_a.sql", header(grain="[id, year]") + "select id from raw.a")
+    with pytest.raises(ColumnDocError, match="grain column"):
+        materialize(con, parse_model_file(path))
+
+
+def test_grain_check_queries_find_bad_rows(tmp_path, con):
+    m = parse_model_file(write(tmp_path, "staging/stg_a.sql", header(grain="[k]") + (
+        "select * from (values (1, 'a'), (1, 'b'), (2, 'c'), (null, 'd')) as t(k, v)")))
+    materialize(con, m)
+    n, cols, rows = run_check_query(con, grain_duplicates_sql(m))
+    assert (n, cols, sorted(rows)) == (2, ["k", "v"], [(1, "a"), (1, "b")])  # both rows of key 1
+    n, _, rows = run_check_query(con, grain_nulls_sql(m))
+    assert (n, rows) == (1, [(None, "d")])
+
+
+def test_markdown_table_escapes_pipes_and_shows_null():
+    md = markdown_table(["a", "b"], [("x|y", None), (1.5, 2)])
+    assert md.splitlines() == ["| a | b |", "| --- | --- |", "| x\\|y | NULL |", "| 1.5 | 2 |"]
