@@ -11,7 +11,7 @@ columns:
   window_start_year: phase start for sw_staff_trained_pct; national period start otherwise
   numerator: summed numerator (the count itself for count indicators)
   denominator: summed denominator; NULL for counts and per-year counts
-  value: 100 · numerator / denominator for percentages, numerator / denominator for averages, the count otherwise
+  value: 100 · numerator / denominator for percentages (capped at 100; a ratio over 100 is a data-quality warning), numerator / denominator for averages, the count otherwise
 */
 with ratios as (
     select 'served_pct' as indicator_code, geography, area_level, province_code, district_key, year,
@@ -70,7 +70,10 @@ windowless as (
         r.indicator_code, r.geography, r.area_level, r.province_code, r.district_key, r.year,
         cast(r.numerator as double) as numerator,
         cast(r.denominator as double) as denominator,
-        r.scale * r.numerator / r.denominator as value,
+        case
+            when r.scale = 100.0 then least(100.0, 100.0 * r.numerator / r.denominator)
+            else r.numerator / r.denominator
+        end as value,
     from ratios as r
     where r.denominator > 0 and r.numerator is not null
 
@@ -110,6 +113,6 @@ select
     t.year,
     cast(t.trained_worker_count as double) as numerator,
     cast(t.sw_staff_count as double) as denominator,
-    100.0 * t.trained_worker_count / t.sw_staff_count as value,
+    least(100.0, 100.0 * t.trained_worker_count / t.sw_staff_count) as value,
 from intermediate.int_trained_workers_since as t
 where t.sw_staff_count > 0

@@ -7,7 +7,7 @@ description: >
   build, but every one is listed here, shown as a warning asset check and in the
   scorecard. Checks: province totals that differ from the sum of their districts or
   communes, units missing from the latest month of a year, year-on-year outliers
-  (modified z-score above 3.5), percentages over 100, old province names on rows
+  (modified z-score above 3.5), percentages over 100 (published capped at 100), old province names on rows
   dated after the reform, and files with rejected rows.
 columns:
   check_name: level_difference, incomplete_latest_month, yoy_outlier, pct_over_100, province_remapped or rejected_rows
@@ -28,7 +28,7 @@ audits:
     description: no year-on-year change is an outlier (modified z-score > 3.5)
     sql: select * from marts.data_quality_warnings where check_name = 'yoy_outlier'
   - name: pct_over_100
-    description: no percentage exceeds 100
+    description: no percentage's numerator exceeds its denominator (the value is capped at 100)
     sql: select * from marts.data_quality_warnings where check_name = 'pct_over_100'
   - name: province_remapped
     description: rows dated after 1 July 2025 name the new provinces
@@ -123,10 +123,11 @@ over_100 as (
         v.province_code,
         v.year,
         v.indicator_code,
-        v.indicator_code || ' is ' || cast(round(v.value, 2) as varchar) || ' (' || cast(v.numerator as varchar) || ' / ' || cast(v.denominator as varchar) || ') in '
-            || v.geography || ' ' || cast(v.year as varchar) as message,
+        v.indicator_code || ' would be ' || cast(round(100.0 * v.numerator / v.denominator, 2) as varchar) || ' % ('
+            || cast(v.numerator as varchar) || ' / ' || cast(v.denominator as varchar) || ') in '
+            || v.geography || ' ' || cast(v.year as varchar) || '; published as 100' as message,
     from marts.indicator_values as v
-    where right(v.indicator_code, 4) = '_pct' and v.value > 100
+    where right(v.indicator_code, 4) = '_pct' and v.numerator > v.denominator
 ),
 
 remapped as (
@@ -160,7 +161,10 @@ rejected as (
         cast(null as varchar) as province_code,
         cast(null as integer) as year,
         cast(null as varchar) as indicator_code,
-        f.file_name || ': ' || cast(f.rows_rejected as varchar) || ' of ' || cast(f.rows_read as varchar) || ' rows rejected (see audit.rejected_rows)' as message,
+        case
+            when f.status = 'rejected' then f.file_name || ': file rejected: ' || coalesce(f.message, '')
+            else f.file_name || ': ' || cast(f.rows_rejected as varchar) || ' of ' || cast(f.rows_read as varchar) || ' rows rejected (see audit.rejected_rows)'
+        end as message,
     from audit.ingested_files as f
     where f.rows_rejected > 0 or f.status = 'rejected'
 )

@@ -190,3 +190,14 @@ def test_indicator_values_grain_and_codes():
     assert dupes == []
     codes = {c for (c,) in rows(con, "select distinct province_code from marts.indicator_values")}
     assert codes == {"96"}
+
+
+def test_percentage_over_100_is_capped_and_warned():
+    # 6 trained persons for 5 social-work staff positions: 120 % is published as 100 (a percentage
+    # is 0-100) and listed as a data-quality warning with the raw figures.
+    people = [training(f"X{i}", f"q{i}", "staff", "short_course", date(2020, 2, 1)) for i in range(6)]
+    con = build_warehouse(facilities=facility_rows(), training=people)
+    assert value(con, "sw_staff_trained_pct", "as_reported", "96", 2020) == (6, 5, 100.0)
+    messages = rows(con, "select message from marts.data_quality_warnings where check_name = 'pct_over_100' "
+                         "and indicator_code = 'sw_staff_trained_pct' and year = 2020 order by subject")
+    assert messages[0][0].startswith("sw_staff_trained_pct would be 120.0 % (6.0 / 5.0)")
