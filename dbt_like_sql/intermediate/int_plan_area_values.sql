@@ -6,7 +6,9 @@ description: >
   as reported up to 2024 and, from 2025 (yearly values are dated 31 December, after
   the reform of 1 July 2025), the province of the 34-province list it belongs to;
   when that province was formed by a merger the basis is 'successor'. A district plan
-  uses only the data of its district (pre-2025 district names), never the province.
+  uses only the data of its district (pre-2025 district names), never the province;
+  the plan's district matches the data's district name as written or without its
+  prefix (Huyện, Thị xã, Thành phố, Quận), so 'Thuận An' matches 'Thành phố Thuận An'.
 columns:
   geography_basis: same (the plan's own province or district) or successor (the merged province after 1 July 2025)
 */
@@ -26,7 +28,7 @@ plans as (
         p.province_code,
         pr.successor_code,
         m.old_province_count > 1 as is_merged,
-        lower(trim(regexp_replace(coalesce(p.district_name, ''), '(?i)^(huyện|huyen|thị xã|thi xa|thành phố|thanh pho|quận|quan|tx\.|tp\.)\s*', ''))) as district_key,
+        lower(trim(coalesce(p.district_name, ''))) as district_key,
     from seeds.plans as p
     inner join seeds.provinces as pr
         on pr.province_list = 'old'
@@ -64,5 +66,8 @@ inner join intermediate.int_indicator_area_values as v
         and v.area_level = 'district'
         and v.geography = 'as_reported'
         and v.province_code = p.province_code
-        and v.district_key = p.district_key
+        and (
+            v.district_key = p.district_key
+            or regexp_replace(v.district_key, '^(huyện|thị xã|thành phố|quận|tx\.|tp\.)\s*', '') = p.district_key
+        )
     )

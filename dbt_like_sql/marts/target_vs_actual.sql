@@ -17,12 +17,21 @@ columns:
   actual_year: the year of actual_value (for per-year indicators the latest year averaged)
   baseline_value: latest value before the phase starts, or the first in the phase
   achievement_pct: 100 · actual_value / target_value
-  geography_basis: same, or successor when the actual comes from the province the plan's province merged into
+  geography_basis: same, or successor when the actual comes (or, without data, would come) from the province the plan's province merged into
   status: achieved, not_achieved, on_track, acceleration_needed, off_track, deteriorating, insufficient_data, no_data or not_measurable
   progress_ratio: the ratio r of the progress method when it decided the status, else NULL
   status_reason: the figures behind the status, in words
 */
-with targets as (
+with merged_provinces as (
+    select
+        successor_code,
+        count(*) > 1 as is_merged,
+    from seeds.provinces
+    where province_list = 'old'
+    group by successor_code
+),
+
+targets as (
     select
         t.target_id,
         t.plan_id,
@@ -38,6 +47,7 @@ with targets as (
         t.unit,
         t.is_conflicting,
         i.source <> 'not_ingested' as is_measurable,
+        coalesce(m.is_merged, false) as is_merged,
         right(t.indicator_code, 9) = '_per_year' as is_per_year,
         case
             when t.is_conflicting and t.comparator in ('>=', '>')
@@ -49,6 +59,8 @@ with targets as (
     from seeds.plan_targets as t
     inner join seeds.plans as p on p.plan_id = t.plan_id
     inner join seeds.indicators as i on i.indicator_code = t.indicator_code
+    left join seeds.provinces as pr on pr.province_list = 'old' and pr.province_code = p.province_code
+    left join merged_provinces as m on m.successor_code = pr.successor_code
 ),
 
 observations as (
@@ -183,7 +195,10 @@ select
     s.baseline_value,
     s.baseline_year,
     case when s.target_value <> 0 then 100.0 * s.actual_value / s.target_value end as achievement_pct,
-    coalesce(s.actual_geography_basis, 'same') as geography_basis,
+    coalesce(
+        s.actual_geography_basis,
+        case when s.is_merged and s.target_year >= 2025 and s.plan_level = 'province' then 'successor' else 'same' end
+    ) as geography_basis,
     s.status,
     s.progress_ratio,
     case s.status

@@ -9,9 +9,9 @@ columns:
   province_list: which official list names the province (old = 63 provinces before 1 July 2025, new = 34 after)
   province_code: two-digit official code in that list
   district: district as written (pre-2025 reports), NULL for province- or commune-only rows
-  district_key: district name without its administrative prefix, lower case ('' when none)
+  district_key: district name as written, lower case ('' when none); 'Huyện Cao Lãnh' and 'Thành phố Cao Lãnh' are two districts
   commune: commune as written, NULL unless commune-level
-  commune_key: commune name without its prefix, lower case ('' when none)
+  commune_key: commune name as written, lower case ('' when none)
   report_level: province, district or commune - the finest unit the row names
   period_month: month of the period; 12 for an annual report
   group_code: beneficiary group (elderly, disabled, children, mental_illness, hiv, other)
@@ -31,7 +31,7 @@ with ranked as (
         row_number() over (
             partition by
                 b.province_list, b.province_code,
-                lower(coalesce(b.district, '')), lower(coalesce(b.commune, '')),
+                lower(trim(coalesce(b.district, ''))), lower(trim(coalesce(b.commune, ''))),
                 b.year, coalesce(b.month, 12), b.group_code
             order by b.file_name desc, b.row_number desc
         ) as version_rank,
@@ -42,9 +42,9 @@ select
     r.province_code,
     r.province_remapped,
     r.district,
-    lower(trim(regexp_replace(coalesce(r.district, ''), '(?i)^(huyện|huyen|thị xã|thi xa|thành phố|thanh pho|quận|quan|tx\.|tp\.)\s*', ''))) as district_key,
+    lower(trim(coalesce(r.district, ''))) as district_key,
     r.commune,
-    lower(trim(regexp_replace(coalesce(r.commune, ''), '(?i)^(xã|xa|phường|phuong|thị trấn|thi tran|đặc khu|dac khu)\s*', ''))) as commune_key,
+    lower(trim(coalesce(r.commune, ''))) as commune_key,
     case
         when r.commune is not null then 'commune'
         when r.district is not null then 'district'

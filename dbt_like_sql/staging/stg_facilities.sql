@@ -9,7 +9,7 @@ columns:
   year: snapshot year (the roster is dated 31 December)
   province_list: which official list names the province (old before 1 July 2025, new after)
   province_code: two-digit official code in that list
-  district_key: district name without its administrative prefix, lower case ('' when none)
+  district_key: district name as written, lower case ('' when none); 'Huyện Cao Lãnh' and 'Thành phố Cao Lãnh' are two districts
   unit_type: sa_* for social assistance facilities, else drug_rehab, health, education, justice, commune, other
   is_social_assistance: the unit is a social assistance facility (unit_type sa_*)
   is_active: status = active; only active units are counted by the indicators
@@ -33,7 +33,7 @@ select
     r.province_code,
     r.province_remapped,
     r.district,
-    lower(trim(regexp_replace(coalesce(r.district, ''), '(?i)^(huyện|huyen|thị xã|thi xa|thành phố|thanh pho|quận|quan|tx\.|tp\.)\s*', ''))) as district_key,
+    lower(trim(coalesce(r.district, ''))) as district_key,
     r.ownership,
     r.unit_type,
     left(r.unit_type, 3) = 'sa_' as is_social_assistance,

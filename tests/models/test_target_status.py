@@ -200,3 +200,15 @@ def test_district_plan_uses_only_its_district():
     assert got["ta"] == ("on_track", 70.0, "district")
     # A town plan whose district is not named is never compared with the whole province.
     assert got["unknown"] == ("no_data", None, "district")
+
+
+def test_no_data_after_reform_is_judged_on_successor_basis():
+    # A Cà Mau 2030 target without any data: the comparison would be with the merged province.
+    con = build_warehouse(
+        plans=[{"plan_id": "cm", "plan_level": "province", "province_code": "96", "province_name": "Cà Mau",
+                "source_file": "t.txt"}],
+        plan_targets=[{**target("cm2030", "served_pct", ">=", 90, phase=(2026, 2030)), "plan_id": "cm"},
+                      {**target("cm2020", "served_pct", ">=", 50, phase=(2017, 2020)), "plan_id": "cm"}],
+    )
+    got = dict(rows(con, "select target_id, status || '/' || geography_basis from marts.target_vs_actual"))
+    assert got == {"cm2030": "no_data/successor", "cm2020": "no_data/same"}
