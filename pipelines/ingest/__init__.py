@@ -1,0 +1,30 @@
+"""Ingestion of the raw landing folders (CONTRACT §2) into ``raw.*`` and ``audit.*``.
+
+Pure Python (no Dagster): the ingest assets call ``ingest_source`` once per source.
+
+Modules: ``parsing`` (text normalisation, numbers, booleans, dates, enumerations),
+``readers`` (CSV encodings and delimiters, XLSX, header detection), ``provinces``
+(province names and codes across the 2025 reform), ``rules`` (typing, row rules,
+total rows, duplicate keys, pseudonymisation), ``loader`` (files, ledger,
+transactions, DuckDB).
+"""
+
+from pipelines.ingest.loader import (
+    FileResult,
+    IngestError,
+    IngestReport,
+    ensure_tables,
+    ingest_file,
+    ingest_source,
+    list_files,
+)
+
+__all__ = [
+    "FileResult",
+    "IngestError",
+    "IngestReport",
+    "ensure_tables",
+    "ingest_file",
+    "ingest_source",
+    "list_files",
+]

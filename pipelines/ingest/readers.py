@@ -1,0 +1,322 @@
+"""Reading a raw file into a frame of text cells under canonical column names
+(CONTRACT §2.1): CSV in UTF-8 / UTF-8 with BOM / Windows-1258 with a comma,
+semicolon or tab delimiter, and the first sheet of an XLSX workbook. In both, the
+header row is the first of the first ``HEADER_SCAN_ROWS`` rows that names every
+required column, and a row of column numbers right under it is skipped.
+
+Nothing is typed here: every cell stays text (NFC, stripped, empty -> null).
+A file that cannot be read raises ``FileRejected`` with a readable message.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import fastexcel
+import polars as pl
+
+from models.sources import Field, Source
+from pipelines.ingest.parsing import clean, fold, nfc
+
+HEADER_SCAN_ROWS = 30
+DELIMITERS = (",", ";", "\t")
+SUPPORTED_SUFFIXES = (".csv", ".xlsx")
+ROW_NUMBER = "row_number"
+EXTRA_SLACK = 16
+EXTRA_CELLS = "__extra_cells"
+"""Flag column: the CSV row has non-empty cells beyond the header's last column."""
+
+
+class FileRejected(Exception):
+    """The file cannot be ingested at all; ``str(exc)`` is the ledger message."""
+
+
+@dataclass
+class RawTable:
+    """The data rows of one file as text, with what was learnt reading it."""
+
+    frame: pl.DataFrame
+    """One String column per recognised field (canonical name) + ``row_number``."""
+    header_row: int
+    """1-based row (record) of the header in the file or sheet."""
+    ignored_columns: list[str] = field(default_factory=list)
+    numbering_row_skipped: bool = False
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def notes(self) -> list[str]:
+        """Ledger message parts describing how the file was read."""
+        out = []
+        if self.encoding == "cp1258":
+            out.append("encoding: Windows-1258")
+        if self.delimiter not in (None, ","):
+            out.append("delimiter: " + {";": "semicolon", "\t": "tab"}[self.delimiter])
+        if self.header_row != 1:
+            out.append(f"header at row {self.header_row}")
+        if self.numbering_row_skipped:
+            out.append("column-number row skipped")
+        if self.ignored_columns:
+            out.append("ignored columns: " + ", ".join(self.ignored_columns))
+        return out
+
+
+# --- headers ---------------------------------------------------------------------------
+
+def header_map(source: Source) -> dict[str, Field]:
+    """folded header -> field: the canonical name, the raw column name and every Vietnamese header."""
+    out: dict[str, Field] = {}
+    for f in source.fields:
+        names = {f.name, *f.headers}
+        if f.output_name and f.pii is None:
+            names.add(f.output_name)
+        for text in names:
+            key = fold(text)
+            if out.get(key, f) is not f:
+                raise ValueError(f"{source.name}: header {text!r} names {out[key].name} and {f.name}")
+            out[key] = f
+    return out
+
+
+@dataclass
+class _Header:
+    index: int  # 0-based row index among the scanned rows
+    columns: dict[int, Field]  # cell position -> field
+    cells: list[str | None]
+
+
+def _match(row: list[str | None], headers: dict[str, Field]) -> dict[int, Field]:
+    return {i: headers[fold(c)] for i, c in enumerate(row) if c and fold(c) in headers}
+
+
+def _missing(source: Source, matched: dict[int, Field]) -> list[Field]:
+    found = {f.name for f in matched.values()}
+    return [f for f in source.required if f.name not in found]
+
+
+def find_header(rows: list[list[str | None]], source: Source) -> tuple[_Header | None, int, str]:
+    """First row naming every required column. Returns (header or None, number of
+    recognised cells of the best row, message explaining the failure)."""
+    headers = header_map(source)
+    best: dict[int, Field] = {}
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        matched = _match(row, headers)
+        if matched and not _missing(source, matched):
+            return _Header(i, matched, row), len(matched), ""
+        if len(matched) > len(best):
+            best = matched
+    if not best:
+        expected = ", ".join(f.display for f in source.required)
+        return None, 0, (
+            f"no header row found in the first {HEADER_SCAN_ROWS} rows (required columns: {expected})"
+        )
+    missing = _missing(source, best)
+    label = "missing required column" if len(missing) == 1 else "missing required columns"
+    return None, len(best), f"{label}: " + ", ".join(f.display for f in missing)
+
+
+def _check_duplicates(header: _Header) -> None:
+    by_field: dict[str, list[int]] = {}
+    for i, f in header.columns.items():
+        by_field.setdefault(f.name, []).append(i)
+    for positions in by_field.values():
+        if len(positions) > 1:
+            f = header.columns[positions[0]]
+            cells = ", ".join(f"'{header.cells[i]}'" for i in positions)
+            raise FileRejected(f"duplicate column: {f.display} is named by {len(positions)} headers ({cells})")
+
+
+_NUMBER_CELL = re.compile(r"^\(?([0-9]{1,3}|[A-Za-z])\)?$")
+
+
+def is_numbering_row(cells: list[str | None], header_width: int) -> bool:
+    """A row of column numbers such as ``(1) (2) (3)``, ``1 2 3`` or ``A B 1 2``: at
+    least two cells and half of the header's cells filled, all of that form, the
+    numbers strictly increasing."""
+    filled = [c for c in cells if c is not None]
+    if len(filled) < max(2, header_width // 2):
+        return False
+    numbers = []
+    for c in filled:
+        m = _NUMBER_CELL.match(c)
+        if not m:
+            return False
+        if m.group(1).isdigit():
+            numbers.append(int(m.group(1)))
+    return all(a < b for a, b in zip(numbers, numbers[1:]))
+
+
+# --- shaping ---------------------------------------------------------------------------
+
+def _shape(data: pl.DataFrame, header: _Header, source: Source, normalized: bool = False) -> RawTable:
+    """Name the columns, drop blank rows and the numbering row, number the data rows.
+    ``normalized``: the cells are already clean (NFC, stripped, empty -> null)."""
+    _check_duplicates(header)
+    width = data.width
+    names = [f"__col{i}" for i in range(width)]
+    data = data.rename(dict(zip(data.columns, names)))
+    if not normalized:  # CSV cells: the text is NFC already (decode), strip and empty -> null
+        data = data.with_columns(clean(pl.col(n), normalize=False).alias(n) for n in names)
+    data = data.filter(~pl.all_horizontal(pl.col(n).is_null() for n in names)) if width else data
+    header_width = sum(1 for c in header.cells if c)
+    skipped = False
+    if data.height and is_numbering_row(list(data.row(0)), header_width):
+        data = data.slice(1)
+        skipped = True
+    ignored = [
+        c for i, c in enumerate(header.cells) if c and i not in header.columns
+    ]
+    fields = sorted(header.columns.items(), key=lambda kv: source.fields.index(kv[1]))
+    beyond = names[len(header.cells):]  # CSV cells right of the last header cell
+    frame = data.select(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias(ROW_NUMBER),
+        *(pl.col(names[i]).alias(f.name) for i, f in fields if i < width),
+        *([pl.any_horizontal(pl.col(n).is_not_null() for n in beyond).alias(EXTRA_CELLS)] if beyond else []),
+    )
+    return RawTable(frame, header_row=header.index + 1, ignored_columns=ignored, numbering_row_skipped=skipped)
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Bytes -> NFC text and the encoding used: UTF-8 (a BOM is dropped) if the bytes
+    are valid UTF-8, else Windows-1258."""
+    try:
+        text = data.decode("utf-8-sig")
+        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    except UnicodeDecodeError:
+        try:
+            text, encoding = data.decode("cp1258"), "cp1258"
+        except UnicodeDecodeError as exc:
+            raise FileRejected(
+                f"cannot decode the file: neither UTF-8 nor Windows-1258 (byte {exc.start})"
+            ) from None
+    if "\x00" in text:
+        raise FileRejected("not a CSV text file: it contains binary data")
+    return nfc(text), encoding
+
+
+class _LineFeed:
+    """Feeds lines to csv.reader and remembers how many characters were consumed."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.pos = text, 0
+
+    def __iter__(self) -> Iterator[str]:
+        while self.pos < len(self.text):
+            nl = self.text.find("\n", self.pos)
+            end = len(self.text) if nl < 0 else nl + 1
+            line = self.text[self.pos:end]
+            self.pos = end
+            yield line
+
+
+def _head(text: str, delimiter: str) -> tuple[list[list[str | None]], list[int]]:
+    """The first records (cleaned cells) and the text offset after each of them."""
+    feed = _LineFeed(text)
+    rows, ends = [], []
+    for record in csv.reader(feed, delimiter=delimiter):
+        rows.append([c.strip() or None for c in record])
+        ends.append(feed.pos)
+        if len(rows) >= HEADER_SCAN_ROWS:
+            break
+    return rows, ends
+
+
+def read_csv(data: bytes, source: Source) -> RawTable:
+    """Read a CSV file (see module doc)."""
+    text, encoding = decode(data)
+    if not text.strip():
+        raise FileRejected("empty file")
+    best: tuple[int, str, _Header | None, list[int], str] | None = None
+    for delimiter in DELIMITERS:
+        rows, ends = _head(text, delimiter)
+        header, score, problem = find_header(rows, source)
+        if header is not None:
+            score += 1000  # a complete header beats any partial one
+        if best is None or score > best[0]:
+            best = (score, delimiter, header, ends, problem)
+    assert best is not None
+    _, delimiter, header, ends, problem = best
+    if header is None:
+        raise FileRejected(problem)
+    rest = text[ends[header.index]:]
+    width = len(header.cells) + EXTRA_SLACK  # spare columns catch rows with too many cells
+    data_frame = pl.read_csv(
+        rest.encode("utf-8"),
+        has_header=False,
+        separator=delimiter,
+        quote_char='"',
+        schema={f"c{i}": pl.String for i in range(width)},
+        truncate_ragged_lines=True,
+        missing_columns="insert",
+        extra_columns="ignore",
+        raise_if_empty=False,
+    )
+    table = _shape(data_frame, header, source)
+    table.encoding, table.delimiter = encoding, delimiter
+    return table
+
+
+# --- XLSX ------------------------------------------------------------------------------
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return re.sub(r"^calamine error:\s*", "", text)
+
+
+def _diagnose_xlsx(data: bytes, exc: Exception) -> str:
+    """Why bytes are not a readable workbook, in words an analyst can act on."""
+    if not data.startswith(b"PK\x03\x04"):
+        return "the file is not a ZIP archive, as every .xlsx workbook is (is it a CSV or another format renamed?)"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return "damaged ZIP archive (truncated or corrupt download?)"
+    if bad is not None:
+        return f"damaged ZIP archive (corrupt part {bad})"
+    if "xl/workbook.xml" not in names:
+        return "ZIP archive without a workbook (no xl/workbook.xml)"
+    return _first_line(exc)
+
+
+def read_xlsx(data: bytes, source: Source) -> RawTable:
+    """Read the first sheet of an XLSX workbook, every cell as text (see module doc)."""
+    try:
+        reader = fastexcel.read_excel(data)
+        if not reader.sheet_names:
+            raise FileRejected("empty file: the workbook has no sheet")
+        sheet = reader.load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
+        frame = sheet.to_polars()
+    except FileRejected:
+        raise
+    except Exception as exc:  # fastexcel raises its own errors and ValueError/OSError alike
+        raise FileRejected(f"not a valid XLSX file: {_diagnose_xlsx(data, exc)}") from None
+    if frame.width == 0 or frame.height == 0:
+        raise FileRejected("empty file: the first sheet has no cells")
+    frame = frame.with_columns(clean(pl.col(c)).alias(c) for c in frame.columns)
+    if frame.select(pl.all_horizontal(pl.all().is_null()).all()).item():
+        raise FileRejected("empty file: the first sheet has no cells")
+    rows = [list(r) for r in frame.head(HEADER_SCAN_ROWS).iter_rows()]
+    header, _, problem = find_header(rows, source)
+    if header is None:
+        raise FileRejected(problem)
+    return _shape(frame.slice(header.index + 1), header, source, normalized=True)
+
+
+def read_file(file_name: str, data: bytes, source: Source) -> RawTable:
+    """Read one raw file by its extension; ``FileRejected`` if it cannot be ingested."""
+    suffix = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    if suffix not in SUPPORTED_SUFFIXES:
+        hint = " (save it as .xlsx)" if suffix == ".xls" else ""
+        kind = f"'{suffix}'" if suffix else "without extension"
+        raise FileRejected(f"unsupported file type {kind}: only .csv and .xlsx files are ingested{hint}")
+    if not data:
+        raise FileRejected("empty file")
+    return read_csv(data, source) if suffix == ".csv" else read_xlsx(data, source)

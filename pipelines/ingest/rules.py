@@ -1,0 +1,274 @@
+"""From the text cells of one file to typed rows and rejections (CONTRACT §2.1–2.4):
+parse every field, resolve provinces, apply the row rules, find total rows and
+duplicate keys, and split the rows into loaded and rejected.
+
+All of it is vectorised: each problem is a polars expression that is null where the
+row is fine and the readable message where it is not; a row's reason is its
+problems joined by ``'; '`` and its ``column_name`` the first offending column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+import polars as pl
+
+from models.sources import Field, Rule, Source
+from pipelines.geo import NEW, OLD, REFORM_DATE
+from pipelines.ingest.parsing import (
+    bool_uses_x,
+    clean_text,
+    is_total_label,
+    parse_bool,
+    parse_date,
+    parse_enum,
+    parse_int,
+)
+from pipelines.ingest.provinces import ProvinceResolver
+from pipelines.ingest.readers import EXTRA_CELLS, ROW_NUMBER
+
+TOTAL_ROW = "total row"
+EXTRA = "more cells than the header row (an unquoted delimiter?)"
+DUPLICATE_KEY = "duplicate key in file"
+HIDDEN = "(value hidden: personal data)"
+
+_RAW = "__raw__"  # prefix of the text column of a field
+
+
+def raw(name: str) -> pl.Expr:
+    """The cleaned text cell of field ``name``."""
+    return pl.col(_RAW + name)
+
+
+@dataclass
+class Split:
+    """The rows of one file after the rules."""
+
+    loaded: pl.DataFrame
+    """Raw-table rows (``file_name`` is added by the loader)."""
+    rejected: pl.DataFrame
+    """row_number, column_name, reason."""
+
+
+def pseudonymise(values: pl.Series, salt: str) -> pl.Series:
+    """Hex HMAC-SHA256 (key = salt) of each value; each distinct value hashed once."""
+    key = salt.encode("utf-8")
+    distinct = values.drop_nulls().unique()
+    digests = {v: hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest() for v in distinct}
+    return values.replace_strict(digests, default=None, return_dtype=pl.String)
+
+
+def _via_unique(df: pl.DataFrame, column: str, parse, dtype: pl.DataType) -> pl.Series:
+    """``parse`` (an expression builder) applied to the distinct non-empty values of a
+    column and mapped back; an empty cell stays null. Folding Unicode text is the
+    costly part of parsing, and a national file repeats a few hundred labels over
+    millions of rows."""
+    values = df.get_column(column)
+    distinct = values.drop_nulls().unique()
+    parsed = pl.DataFrame({"v": distinct}).select(parse(pl.col("v")).alias("out")).to_series()
+    return values.replace_strict(distinct, parsed, default=None, return_dtype=dtype)
+
+
+def _quoted(source: Source, name: str) -> pl.Expr:
+    """The cell value for a message, hidden if it repeats the row's personal data."""
+    value = raw(name)
+    for f in source.fields:
+        if f.pii is not None and f.name != name:
+            value = pl.when(raw(name) == raw(f.name)).then(pl.lit(HIDDEN)).otherwise(value)
+    return value
+
+
+def _range_problem(f: Field) -> pl.Expr | None:
+    v = pl.col(f.name)
+    if f.min_value is not None and f.max_value is not None:
+        return pl.when((v < f.min_value) | (v > f.max_value)).then(
+            pl.format(f"{f.name} ({{}}) not in {f.min_value}–{f.max_value}", v)
+        )
+    if f.min_value is not None:
+        return pl.when(v < f.min_value).then(pl.format(f"{f.name} ({{}}) < {f.min_value}", v))
+    return None
+
+
+def _field_problems(f: Field, source: Source) -> list[pl.Expr]:
+    """Problems of one field, in order: missing required value, unparseable cell, out of range."""
+    out: list[pl.Expr] = []
+    cell, typed = raw(f.name), pl.col(f.name)
+    if f.required:
+        out.append(pl.when(cell.is_null()).then(pl.lit(f"{f.name}: required value is empty")))
+    if f.pii is not None or f.name == "province":
+        return out
+    what = {
+        "int": "not an integer",
+        "bool": "not a boolean (yes/no, true/false, 1/0, x, có/không)",
+        "date": "not a date (dd/mm/yyyy or yyyy-mm-dd)",
+        "enum": "unknown value",
+    }.get(f.type)
+    if what is not None:
+        hint = f" (expected: {', '.join(f.enum.codes)})" if f.enum is not None else ""
+        out.append(
+            pl.when(cell.is_not_null() & typed.is_null()).then(
+                pl.format(f"{f.name}: {what}: '{{}}'{hint}", _quoted(source, f.name))
+            )
+        )
+    rng = _range_problem(f)
+    if rng is not None:
+        out.append(rng)
+    return out
+
+
+def _row_date(source: Source) -> pl.Expr:
+    """The date that picks the province list (brief: end of the row's period)."""
+    if source.period == "month":
+        month = pl.when(pl.col("month").is_between(1, 12)).then(pl.col("month")).otherwise(
+            pl.when(pl.col("month").is_null()).then(pl.lit(12))
+        )
+        first = pl.date(pl.col("year"), month, 1)
+        return pl.when(pl.col("year").is_between(1, 9999)).then(first.dt.month_end())
+    if source.period == "year":
+        return pl.when(pl.col("year").is_between(1, 9999)).then(pl.date(pl.col("year"), 12, 31))
+    return pl.coalesce(pl.col("end_date"), pl.col("start_date"))
+
+
+def _rule_problem(rule: Rule) -> pl.Expr:
+    left, right = pl.col(rule.left), pl.col(rule.right)
+    broken = left > right if rule.op == "<=" else left < right
+    if rule.unless_reported:
+        broken = broken & pl.col(rule.unless_reported).is_null()
+    shown = ">" if rule.op == "<=" else "<"
+    return pl.when(broken).then(pl.format(f"{rule.left} ({{}}) {shown} {rule.right} ({{}})", left, right))
+
+
+def apply_rules(frame: pl.DataFrame, source: Source, resolver: ProvinceResolver, pii_salt: str) -> Split:
+    """Type, check and split the rows of one file (``frame`` from ``readers``)."""
+    for f in source.fields:  # optional columns absent from the file are all empty
+        if f.name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(f.name))
+    if EXTRA_CELLS not in frame.columns:
+        frame = frame.with_columns(pl.lit(False).alias(EXTRA_CELLS))
+    df = frame.select(
+        ROW_NUMBER, EXTRA_CELLS, *(pl.col(f.name).alias(_RAW + f.name) for f in source.fields)
+    )
+
+    # 1. typed columns
+    typed: list[pl.Expr | pl.Series] = []
+    for f in source.fields:
+        cell = raw(f.name)
+        if f.type == "int":
+            expr = parse_int(cell)
+        elif f.type == "bool":
+            parsed = _via_unique(df, _RAW + f.name, parse_bool, pl.Boolean)
+            expr = pl.when(cell.is_null() & bool_uses_x(cell)).then(pl.lit(False)).otherwise(parsed)
+        elif f.type == "date":
+            expr = parse_date(cell)
+        elif f.type == "enum":
+            expr = _via_unique(df, _RAW + f.name, lambda e, enum=f.enum: parse_enum(e, enum), pl.String)
+        else:
+            expr = clean_text(cell)
+        typed.append(expr.alias(f.name))
+    df = df.with_columns(typed)
+
+    # 2. provinces, resolved once per distinct (value, list)
+    list_expr = pl.when(_row_date(source) >= pl.lit(REFORM_DATE)).then(pl.lit(NEW)).otherwise(
+        pl.when(_row_date(source).is_not_null()).then(pl.lit(OLD)).otherwise(pl.lit(NEW))
+    )
+    df = df.with_columns(list_expr.alias("__list"))
+    resolved = resolver.resolve_frame(
+        df.select(pl.col("province").alias("value"), pl.col("__list").alias("province_list"))
+    )
+    df = df.join(
+        resolved.rename({"value": "province", "province_list": "__list"}),
+        on=["province", "__list"],
+        how="left",
+        nulls_equal=False,
+        maintain_order="left",
+    )
+    province_problem = pl.when(pl.col("province_problem").is_not_null()).then(
+        pl.when(_quoted(source, "province") == pl.lit(HIDDEN))
+        .then(pl.lit(f"unknown province {HIDDEN}"))
+        .otherwise(pl.col("province_problem"))
+    )
+
+    # 3. problems, in registry order, then the row rules
+    names: list[str | None] = [None]
+    problems: list[pl.Expr] = [pl.when(pl.col(EXTRA_CELLS)).then(pl.lit(EXTRA))]
+    for f in source.fields:
+        for p in _field_problems(f, source):
+            names.append(f.name)
+            problems.append(p)
+        if f.name == "province":
+            names.append("province")
+            problems.append(province_problem)
+    for rule in source.rules:
+        names.append(rule.left)
+        problems.append(_rule_problem(rule))
+
+    # 4. total rows and duplicate keys
+    total = pl.any_horizontal(
+        *(_via_unique(df, _RAW + n, is_total_label, pl.Boolean).fill_null(False) for n in source.labels)
+    )
+    # The key after resolution: the province code in the list in force (an old name
+    # remapped after the reform is its successor, so it collides with the successor's
+    # own row), text compared case-insensitively, an empty month is month 12.
+    key_cols: list[str | pl.Expr] = []
+    for k in source.key:
+        if k == "province":
+            key_cols += ["province_code", "province_list_out"]
+        elif k == "month":
+            key_cols.append(pl.col(k).fill_null(12).alias("__key_month"))
+        elif source.field(k).type == "text":
+            key_cols.append(pl.col(k).str.to_lowercase().alias(f"__key_{k}"))
+        else:
+            key_cols.append(k)
+    key_required = [
+        pl.col("province_code") if k == "province" else pl.col(k)
+        for k in source.key
+        if k == "province" or source.field(k).required
+    ]
+    eligible = ~total & pl.all_horizontal(c.is_not_null() for c in key_required)
+    df = df.with_columns(total.alias("__total"), eligible.alias("__eligible"))
+    keys = df.filter("__eligible").select(ROW_NUMBER, *key_cols)
+    dup_rows = keys.filter(pl.struct(pl.exclude(ROW_NUMBER)).is_duplicated())[ROW_NUMBER]
+    duplicate = pl.col(ROW_NUMBER).is_in(dup_rows.implode())
+
+    messages = pl.concat_list(
+        pl.when(duplicate).then(pl.lit(DUPLICATE_KEY)), *problems
+    ).list.drop_nulls()
+    columns = pl.concat_list(
+        pl.when(duplicate).then(pl.lit("\x00")),
+        *(pl.when(p.is_not_null()).then(pl.lit("\x00" if n is None else n)) for n, p in zip(names, problems)),
+    ).list.drop_nulls()
+    df = df.with_columns(
+        pl.when(pl.col("__total")).then(pl.lit(TOTAL_ROW))
+        .otherwise(pl.when(messages.list.len() > 0).then(messages.list.join("; ")))
+        .alias("__reason"),
+        pl.when(pl.col("__total")).then(pl.lit(None, pl.String))
+        .otherwise(pl.when(columns.list.first() != "\x00").then(columns.list.first()))
+        .alias("__column"),
+    )
+
+    rejected = df.filter(pl.col("__reason").is_not_null()).select(
+        ROW_NUMBER, pl.col("__column").alias("column_name"), pl.col("__reason").alias("reason")
+    )
+    good = df.filter(pl.col("__reason").is_null())
+    out: list[pl.Expr] = [
+        pl.col(ROW_NUMBER).cast(pl.Int32),
+        pl.col("province_code"),
+        pl.col("province_list_out").alias("province_list"),
+        pl.col("province_remapped"),
+    ]
+    for f in source.fields:
+        if f.output_name is None or f.pii == "pseudonymise":
+            continue
+        out.append(pl.col(f.name).alias(f.output_name))
+    loaded = good.select(out)
+    for f in source.fields:
+        if f.pii == "pseudonymise":
+            keyed = pseudonymise(good[_RAW + f.name], pii_salt).alias(f.output_name)
+            loaded = loaded.with_columns(keyed)
+    order = [c.name for c in source.raw_columns if c.name != "file_name"]
+    cast = {c.name: c.polars_type for c in source.raw_columns if c.name != "file_name"}
+    loaded = loaded.select(pl.col(n).cast(cast[n]) for n in order)
+    return Split(loaded=loaded, rejected=rejected)
+
