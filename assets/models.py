@@ -1,13 +1,15 @@
 """Dagster assets and checks generated from the SQL models in ``dbt_like_sql/``.
 
 ``build_model_assets`` turns each model file into one asset keyed ``[schema, name]``
-(see ``pipelines/sql_models.py`` for the file format), plus checks:
+(see ``pipelines/sql_models.py`` for the file format) with its checks, evaluated in the
+model's own step right after it is materialised:
 
 - ``unique_grain`` and ``not_null_grain`` on every model (blocking);
 - one check per header audit (blocking with severity ERROR when ``blocking: true``,
   else severity WARN);
-- ``great_expectations_suite`` on ``marts.target_vs_actual`` (blocking), when both
-  published marts exist as models.
+
+and ``great_expectations_suite`` on ``marts.target_vs_actual`` (blocking, its own step),
+when both published marts exist as models.
 
 The graph is validated when the assets are built, so a model that reads an unknown
 table, or a cycle, fails loading the code location with a message naming the file,
@@ -24,7 +26,6 @@ import dagster as dg
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.sql_models import (
-    Audit,
     SqlModel,
     grain_duplicates_sql,
     grain_nulls_sql,
@@ -55,17 +56,18 @@ def _definition_schema(model: SqlModel) -> dg.TableSchema:
 
 
 def _runtime_schema(model: SqlModel, columns: Sequence[tuple[str, str]]) -> dg.TableSchema:
-    docs = {c.lower(): d for c, d in model.columns.items()}
     return dg.TableSchema(
-        columns=[dg.TableColumn(name=c, type=t.lower(), description=docs.get(c.lower())) for c, t in columns]
+        columns=[dg.TableColumn(name=c, type=t.lower(), description=model.column_description(c)) for c, t in columns]
     )
 
 
 def _upstream_keys(
     model: SqlModel, models: Mapping[str, SqlModel], external: Mapping[str, list[dg.AssetKey]]
 ) -> list[dg.AssetKey]:
+    """Assets the model reads, in its body or in its audits (which run in the model's step)."""
+    tables = set(model.depends_on).union(*(audit.depends_on for audit in model.audits)) - {model.key}
     keys: list[dg.AssetKey] = []
-    for table in sorted(model.depends_on):
+    for table in sorted(tables):
         if table in models:
             keys.append(dg.AssetKey(models[table].key_path))
         else:
@@ -73,8 +75,49 @@ def _upstream_keys(
     return list(dict.fromkeys(keys))
 
 
+def _check_specs(model: SqlModel) -> list[dg.AssetCheckSpec]:
+    """The grain checks and header audits of a model, evaluated in the model's own step."""
+    key = dg.AssetKey(model.key_path)
+    grain = ", ".join(model.grain)
+    return [
+        dg.AssetCheckSpec("unique_grain", asset=key, blocking=True,
+                          description=f"No two rows share the grain ({grain})."),
+        dg.AssetCheckSpec("not_null_grain", asset=key, blocking=True,
+                          description=f"No grain column ({grain}) is NULL."),
+        *(
+            dg.AssetCheckSpec(audit.name, asset=key, blocking=audit.blocking, description=audit.description)
+            for audit in model.audits
+        ),
+    ]
+
+
+def _check_queries(model: SqlModel) -> list[tuple[str, str, bool]]:
+    """(check name, query returning the bad rows, blocking) for every check of a model."""
+    return [
+        ("unique_grain", grain_duplicates_sql(model), True),
+        ("not_null_grain", grain_nulls_sql(model), True),
+        *((audit.name, audit.sql, audit.blocking) for audit in model.audits),
+    ]
+
+
+def _evaluate_check(con, name: str, bad_rows_sql: str, blocking: bool) -> dg.AssetCheckResult:
+    """Passes when ``bad_rows_sql`` returns no row; blocking checks fail with severity ERROR."""
+    failing, columns, rows = run_check_query(con, bad_rows_sql)
+    return dg.AssetCheckResult(
+        check_name=name,
+        passed=failing == 0,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "failing_rows": failing,
+            "preview": dg.MetadataValue.md(markdown_table(columns, rows)),
+            "sql": _sql_md(bad_rows_sql),
+        },
+    )
+
+
 def _model_asset(model: SqlModel, deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    """One asset that materialises ``model`` in the run's working warehouse."""
+    """One asset that materialises ``model`` in the run's working warehouse and evaluates
+    its checks in the same step (one step per model keeps orchestration overhead low)."""
 
     @dg.asset(
         key=dg.AssetKey(model.key_path),
@@ -82,6 +125,7 @@ def _model_asset(model: SqlModel, deps: list[dg.AssetKey]) -> dg.AssetsDefinitio
         kinds={"duckdb"},
         description=model.description,
         deps=deps,
+        check_specs=_check_specs(model),
         required_resource_keys={"warehouse"},
         code_version=model.file_hash,
         metadata={
@@ -96,6 +140,7 @@ def _model_asset(model: SqlModel, deps: list[dg.AssetKey]) -> dg.AssetsDefinitio
         with context.resources.warehouse.connect(context) as con:
             result = materialize(con, model)
             first_rows = preview(con, model)
+            check_results = [_evaluate_check(con, *query) for query in _check_queries(model)]
         if result.undocumented_columns:
             context.log.warning(
                 f"{model.key}: columns without a description in the header: {result.undocumented_columns}"
@@ -109,58 +154,11 @@ def _model_asset(model: SqlModel, deps: list[dg.AssetKey]) -> dg.AssetsDefinitio
                 "undocumented_columns": ", ".join(result.undocumented_columns) or "none",
                 "sql": _sql_md(result.sql),
                 "preview": dg.MetadataValue.md(first_rows),
-            }
+            },
+            check_results=check_results,
         )
 
     return _asset
-
-
-def _sql_check(
-    model: SqlModel,
-    name: str,
-    description: str,
-    bad_rows_sql: str,
-    blocking: bool,
-    additional_deps: Sequence[dg.AssetKey] = (),
-) -> dg.AssetChecksDefinition:
-    """A check that passes when ``bad_rows_sql`` returns no row."""
-    severity = dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN
-
-    @dg.asset_check(
-        asset=dg.AssetKey(model.key_path),
-        name=name,
-        description=description,
-        blocking=blocking,
-        required_resource_keys={"warehouse"},
-        additional_deps=list(additional_deps) or None,
-    )
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        with context.resources.warehouse.connect(context.op_execution_context) as con:
-            failing, columns, rows = run_check_query(con, bad_rows_sql)
-        return dg.AssetCheckResult(
-            passed=failing == 0,
-            severity=severity,
-            metadata={
-                "failing_rows": failing,
-                "preview": dg.MetadataValue.md(markdown_table(columns, rows)),
-                "sql": _sql_md(bad_rows_sql),
-            },
-        )
-
-    return _check
-
-
-def _audit_check(
-    model: SqlModel,
-    audit: Audit,
-    models: Mapping[str, SqlModel],
-    external: Mapping[str, list[dg.AssetKey]],
-) -> dg.AssetChecksDefinition:
-    deps: list[dg.AssetKey] = []
-    for table in sorted(audit.depends_on - {model.key}):
-        deps.extend([dg.AssetKey(models[table].key_path)] if table in models else external.get(table, []))
-    deps = [k for k in dict.fromkeys(deps) if k != dg.AssetKey(model.key_path)]
-    return _sql_check(model, audit.name, audit.description, audit.sql, audit.blocking, deps)
 
 
 def _json_safe(value: Any) -> Any:
@@ -226,16 +224,6 @@ def build_model_assets(
     for key in topological_order(models):
         model = models[key]
         assets.append(_model_asset(model, _upstream_keys(model, models, ext)))
-        grain = ", ".join(model.grain)
-        checks.append(
-            _sql_check(model, "unique_grain", f"No two rows share the grain ({grain}).",
-                       grain_duplicates_sql(model), blocking=True)
-        )
-        checks.append(
-            _sql_check(model, "not_null_grain", f"No grain column ({grain}) is NULL.",
-                       grain_nulls_sql(model), blocking=True)
-        )
-        checks.extend(_audit_check(model, audit, models, ext) for audit in model.audits)
     if TARGET_VS_ACTUAL in models and INDICATOR_VALUES in models:
         checks.append(great_expectations_check(ext.get(PLAN_TARGETS, [])))
     return assets, checks
