@@ -111,6 +111,16 @@ class SqlModel:
     depends_on: set[str] = field(default_factory=set)
     references: list[TableRef] = field(default_factory=list)
     file_hash: str = ""
+    glossary: dict[str, str] = field(default_factory=dict)
+
+    def column_description(self, column: str) -> str | None:
+        """The header's description of a column, else the shared glossary's (columns.yml)."""
+        lower = column.lower()
+        for docs in (self.columns, self.glossary):
+            for name, text in docs.items():
+                if name.lower() == lower:
+                    return text
+        return None
 
     @property
     def key(self) -> str:
@@ -379,14 +389,31 @@ def parse_model_file(path: Path, schema: str | None = None) -> SqlModel:
     return parse_model_text(path.read_text(encoding="utf-8"), path, schema or path.parent.name)
 
 
+GLOSSARY_FILE = "columns.yml"
+
+
+def load_glossary(root: Path) -> dict[str, str]:
+    """Shared column descriptions (``<root>/columns.yml``: ``name: description``), so a column
+    that means the same in every model is described once; a model header may override."""
+    path = Path(root) / GLOSSARY_FILE
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise ModelParseError(f"{path}: expected a mapping of column name to description")
+    return {k: " ".join(v.split()) for k, v in data.items()}
+
+
 def load_models(root: Path) -> dict[str, SqlModel]:
     """Every ``<root>/<schema>/<name>.sql`` as ``{"schema.name": SqlModel}``, in sorted order."""
     root = Path(root)
     if not root.is_dir():
         raise ModelError(f"models folder {root} does not exist")
+    glossary = load_glossary(root)
     models: dict[str, SqlModel] = {}
     for path in sorted(root.glob("*/*.sql")):
         model = parse_model_file(path)
+        model.glossary = glossary
         models[model.key] = model
     return models
 
@@ -559,22 +586,22 @@ def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel) -> ModelResult:
                 f"{model.path}: {'; '.join(parts)} (result columns: {[c for c, _ in columns]})"
             )
         con.execute(f"comment on {kind} {rel} is {sql_string_literal(model.description)}")
-        for col, desc in model.columns.items():
-            actual = by_lower[col.lower()]
-            con.execute(
-                f"comment on column {rel}.{quote_identifier(actual)} is {sql_string_literal(desc)}"
-            )
+        for actual, _type in columns:
+            desc = model.column_description(actual)
+            if desc is not None:
+                con.execute(
+                    f"comment on column {rel}.{quote_identifier(actual)} is {sql_string_literal(desc)}"
+                )
         row_count = con.execute(f"select count(*) from {rel}").fetchone()[0]
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    documented = {c.lower() for c in model.columns}
     return ModelResult(
         row_count=int(row_count),
         columns=columns,
         sql=model.sql,
-        undocumented_columns=[c for c, _ in columns if c.lower() not in documented],
+        undocumented_columns=[c for c, _ in columns if model.column_description(c) is None],
     )
 
 

@@ -8,6 +8,10 @@ description: >
 columns:
   province_in_difficulty: in_difficulty on the province-level row
   lower_in_difficulty: sum of in_difficulty over the district/commune rows
+  province_served: served on the province-level row
+  lower_served: sum of served over the district/commune rows
+  province_monthly_allowance: monthly_allowance on the province-level row
+  lower_monthly_allowance: sum of monthly_allowance over the district/commune rows
 */
 with province_rows as (
     select *

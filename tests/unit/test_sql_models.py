@@ -309,3 +309,36 @@ def test_grain_check_queries_find_bad_rows(tmp_path, con):
 def test_markdown_table_escapes_pipes_and_shows_null():
     md = markdown_table(["a", "b"], [("x|y", None), (1.5, 2)])
     assert md.splitlines() == ["| a | b |", "| --- | --- |", "| x\\|y | NULL |", "| 1.5 | 2 |"]
+
+
+def test_shared_glossary_describes_columns_the_header_does_not(tmp_path):
+    # columns.yml describes `year` once for every model; the header's own text wins for `v`.
+    from pipelines.sql_models import load_models, materialize
+
+    (tmp_path / "staging").mkdir()
+    (tmp_path / "columns.yml").write_text("year: calendar year\nv: generic value\n", encoding="utf-8")
+    (tmp_path / "staging" / "stg_x.sql").write_text(
+        "/* @model\ngrain: [year]\ndescription: x\ncolumns:\n  v: the header's value\n*/\n"
+        "select 2024 as year, 1 as v, 2 as w\n",
+        encoding="utf-8",
+    )
+    model = load_models(tmp_path)["staging.stg_x"]
+    con = duckdb.connect()
+    result = materialize(con, model)
+    assert result.undocumented_columns == ["w"]
+    comments = dict(con.execute(
+        "select column_name, comment from duckdb_columns() where table_name = 'stg_x'").fetchall())
+    assert comments == {"year": "calendar year", "v": "the header's value", "w": None}
+
+
+def test_real_models_document_every_column():
+    # Every column of every real model is described (header or dbt_like_sql/columns.yml),
+    # so analysts see a comment on each in duckdb_columns().
+    from tests.fixtures.model_warehouse import build_warehouse
+    from pipelines.sql_models import load_models, materialize, topological_order
+    from pipelines.config import PROJECT_ROOT
+
+    con = build_warehouse()
+    models = load_models(PROJECT_ROOT / "dbt_like_sql")
+    undocumented = {k: materialize(con, models[k]).undocumented_columns for k in topological_order(models)}
+    assert {k: v for k, v in undocumented.items() if v} == {}
