@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +18,17 @@ SOURCES = ("beneficiaries", "facilities", "training")
 
 class DevSaltWarning(UserWarning):
     """The development salt is in use: pseudonyms are not secret."""
+
+
+@cache
+def _warn_dev_salt() -> None:
+    """Warn once per process that personal identifiers are hashed with the public dev salt."""
+    warnings.warn(
+        "TGXH_PII_SALT is not set: using the fixed development salt; "
+        "set a secret salt for real personal data",
+        DevSaltWarning,
+        stacklevel=3,
+    )
 
 
 def _resolve(path: str | os.PathLike) -> Path:
@@ -47,12 +59,7 @@ class Settings:
         env = os.environ if environ is None else environ
         salt = pii_salt or env.get("TGXH_PII_SALT")
         if not salt:
-            warnings.warn(
-                "TGXH_PII_SALT is not set: using the fixed development salt; "
-                "set a secret salt for real personal data",
-                DevSaltWarning,
-                stacklevel=2,
-            )
+            _warn_dev_salt()
             salt = DEV_PII_SALT
         return cls(
             raw_dir=_resolve(raw_dir or env.get("TGXH_RAW_DIR") or DEFAULT_RAW_DIR),

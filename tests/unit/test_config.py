@@ -6,13 +6,17 @@ import warnings
 
 import pytest
 
-from pipelines.config import DEV_PII_SALT, PROJECT_ROOT, DevSaltWarning, Settings
+from pipelines.config import DEV_PII_SALT, PROJECT_ROOT, DevSaltWarning, Settings, _warn_dev_salt
 from pipelines.resources import WarehouseResource
 
 
 def test_defaults_are_the_contract_paths_under_the_project():
+    _warn_dev_salt.cache_clear()  # the warning is given once per process
     with pytest.warns(DevSaltWarning):
         s = Settings.from_env(environ={})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # ... and not again
+        Settings.from_env(environ={})
     assert s.raw_dir == PROJECT_ROOT / "data" / "raw"
     assert s.warehouse == PROJECT_ROOT / "data" / "warehouse" / "tgxh.duckdb"
     assert s.reports_dir == PROJECT_ROOT / "data" / "reports"
