@@ -3,9 +3,11 @@ file ledger ``audit.ingested_files`` and the rejections ``audit.rejected_rows``.
 
 
 import dagster as dg
+import pandera.errors
 import polars as pl
 
 from assets._common import preview_md, quoted
+from models.schemas import RAW_SCHEMAS
 from pipelines.config import SOURCES
 from pipelines.ingest import IngestReport, ingest_source
 from pipelines.resources import WarehouseResource
@@ -16,6 +18,26 @@ DESCRIPTIONS = {
     "training": "Training records, one per person and course; person_id pseudonymised (CONTRACT §2.4).",
 }
 NO_REJECTIONS = "no_rejected_rows"
+RAW_CONTRACT = "raw_contract"
+
+
+def _contract_check(con, source: str, report: IngestReport) -> dg.AssetCheckResult:
+    """Validate the rows loaded in this run against the pandera schema of ``raw.<source>``
+    (types, enumerations, ranges, the source's row rules, keys unique within a file)."""
+    loaded = sorted({f.file_name for f in report.files if f.status == "loaded" and f.recorded})
+    frame = con.sql(
+        f"select * from {quoted('raw', source)} where list_contains(?::varchar[], file_name)", params=[loaded]
+    ).pl()
+    try:
+        RAW_SCHEMAS[source].validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        failures = errors.failure_cases
+        return dg.AssetCheckResult(
+            check_name=RAW_CONTRACT,
+            passed=False,
+            metadata={"rows_checked": frame.height, "failures": dg.MetadataValue.md(preview_md(failures, 20))},
+        )
+    return dg.AssetCheckResult(check_name=RAW_CONTRACT, passed=True, metadata={"rows_checked": frame.height})
 
 
 def _report_metadata(report: IngestReport) -> dict:
@@ -49,6 +71,13 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
         ),
         check_specs=[
             dg.AssetCheckSpec(
+                RAW_CONTRACT,
+                asset=["raw", source],
+                blocking=True,
+                description="The rows loaded in this run satisfy the raw table's schema: types, "
+                "enumerations, ranges, row rules and keys unique within each file.",
+            ),
+            dg.AssetCheckSpec(
                 NO_REJECTIONS,
                 asset=["raw", source],
                 description="Fails (as a warning) when this run rejected any row or file.",
@@ -59,7 +88,8 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
         settings = warehouse.settings()
         with warehouse.connect(context) as con:
             report = ingest_source(con, source, settings.source_dir(source), settings.pii_salt)
-            row_count = con.execute(f"select count(*) from {quoted('raw', source)}").fetchone()[0]
+            (row_count,), = con.execute(f"select count(*) from {quoted('raw', source)}").fetchall()
+            contract = _contract_check(con, source, report)
         metadata = _report_metadata(report)
         context.log.info(
             f"{source}: {report.files_loaded} files loaded, {report.files_skipped} skipped, "
@@ -68,6 +98,7 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
         return dg.MaterializeResult(
             metadata={"row_count": row_count, **metadata},
             check_results=[
+                contract,
                 dg.AssetCheckResult(
                     check_name=NO_REJECTIONS,
                     passed=report.rows_rejected == 0 and report.files_rejected == 0,

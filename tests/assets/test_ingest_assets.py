@@ -1,0 +1,65 @@
+"""The ingest assets: metadata, the blocking contract check and the warning on rejections."""
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from assets.ingest import _contract_check, build_ingest_asset
+from models.schemas import empty_raw_frame
+from pipelines.ingest import IngestReport
+from pipelines.ingest.loader import FileResult
+from pipelines.resources import WarehouseResource
+
+GOOD = "province,year,group,in_difficulty,served\nCà Mau,2019,elderly,100,60\nKon Tum,2019,Người cao tuổi,50,20\n"
+BAD_ROW = "province,year,group,in_difficulty,served\nCà Mau,2020,elderly,100,120\n"
+
+
+def _materialize(tmp_path, files):
+    raw = tmp_path / "raw" / "beneficiaries"
+    raw.mkdir(parents=True)
+    for name, text in files.items():
+        (raw / name).write_text(text, encoding="utf-8")
+    resource = WarehouseResource(raw_dir=str(tmp_path / "raw"), warehouse=str(tmp_path / "w.duckdb"), pii_salt="t")
+    return dg.materialize([build_ingest_asset("beneficiaries")], resources={"warehouse": resource},
+                          instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+def _checks(result):
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def test_clean_folder_passes_both_checks_and_reports_counts(tmp_path):
+    result = _materialize(tmp_path, {"a.csv": GOOD})
+    assert result.success
+    checks = _checks(result)
+    assert checks["raw_contract"].passed and checks["raw_contract"].metadata["rows_checked"].value == 2
+    assert checks["no_rejected_rows"].passed
+    (mat,) = result.get_asset_materialization_events()
+    meta = mat.materialization.metadata
+    assert (meta["files_loaded"].value, meta["rows_loaded"].value, meta["rows_rejected"].value) == (1, 2, 0)
+
+
+def test_rejected_row_fails_the_warning_check_but_not_the_build(tmp_path):
+    result = _materialize(tmp_path, {"a.csv": GOOD, "b.csv": BAD_ROW})
+    assert result.success
+    checks = _checks(result)
+    assert checks["raw_contract"].passed
+    warning = checks["no_rejected_rows"]
+    assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
+    assert "served (120) > in_difficulty (100)" in warning.metadata["preview"].value
+
+
+def test_contract_check_fails_on_rows_breaking_the_schema():
+    # A row that slipped past the row rules (served > in_difficulty) is caught by the check.
+    con = duckdb.connect()
+    base = {c: None for c in empty_raw_frame("beneficiaries").columns}
+    base.update(file_name="x.csv", row_number=1, province_code="96", province_list="old", province_remapped=False,
+                year=2019, group_code="elderly", in_difficulty=10, served=20)
+    bad = pl.DataFrame([base], schema=empty_raw_frame("beneficiaries").schema)
+    con.execute("create schema raw")
+    con.register("bad", bad)
+    con.execute("create table raw.beneficiaries as select * from bad")
+    report = IngestReport(source="beneficiaries", files=[FileResult("beneficiaries", "x.csv", "0", "loaded")])
+    result = _contract_check(con, "beneficiaries", report)
+    assert not result.passed
+    assert result.metadata["rows_checked"].value == 1
