@@ -101,6 +101,7 @@ class IndicatorSchema(pa.DataFrameModel):
     measure_type: str = pa.Field(isin=MEASURE_TYPES)
     source: str = pa.Field(isin=SOURCES)
     definition: str = pa.Field(str_length={"min_value": 1})
+    progress_method: str = pa.Field(str_length={"min_value": 1})
 
     class Config:
         """Exactly these columns, in this order."""
