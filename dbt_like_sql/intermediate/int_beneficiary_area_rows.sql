@@ -14,45 +14,29 @@ columns:
   district_key: district of a district area ('' for a province area)
   unit_key: the reporting unit, for completeness checks
 */
-with mapped as (
+with areas as (
     select
+        g.geography,
+        'province' as area_level,
+        g.area_province_code,
+        '' as area_district_key,
         l.*,
-        p.successor_code,
     from intermediate.int_beneficiaries_levelled as l
-    inner join seeds.provinces as p
-        on p.province_list = l.province_list
-        and p.province_code = l.province_code
-),
-
-areas as (
-    select
-        'as_reported' as geography,
-        'province' as area_level,
-        case when m.year >= 2025 then m.successor_code else m.province_code end as area_province_code,
-        '' as area_district_key,
-        m.*,
-    from mapped as m
-
-    union all
-
-    select
-        'current' as geography,
-        'province' as area_level,
-        m.successor_code as area_province_code,
-        '' as area_district_key,
-        m.*,
-    from mapped as m
+    inner join intermediate.int_province_geographies as g
+        on g.province_list = l.province_list
+        and g.province_code = l.province_code
+        and g.is_after_reform = (l.year >= 2025)
 
     union all
 
     select
         'as_reported' as geography,
         'district' as area_level,
-        m.province_code as area_province_code,
-        m.district_key as area_district_key,
-        m.*,
-    from mapped as m
-    where m.district_key <> '' and m.province_list = 'old'
+        l.province_code as area_province_code,
+        l.district_key as area_district_key,
+        l.*,
+    from intermediate.int_beneficiaries_levelled as l
+    where l.district_key <> '' and l.province_list = 'old'
 )
 
 select

@@ -11,34 +11,23 @@ columns:
   has_sw_staff: the unit has at least one staff member assigned to social work
 */
 with active as (
-    select
-        f.*,
-        p.successor_code,
-    from staging.stg_facilities as f
-    inner join seeds.provinces as p
-        on p.province_list = f.province_list
-        and p.province_code = f.province_code
-    where f.is_active
+    select *
+    from staging.stg_facilities
+    where is_active
 ),
 
 areas as (
     select
-        'as_reported' as geography,
+        g.geography,
         'province' as area_level,
-        case when a.year >= 2025 then a.successor_code else a.province_code end as area_province_code,
+        g.area_province_code,
         '' as area_district_key,
         a.*,
     from active as a
-
-    union all
-
-    select
-        'current' as geography,
-        'province' as area_level,
-        a.successor_code as area_province_code,
-        '' as area_district_key,
-        a.*,
-    from active as a
+    inner join intermediate.int_province_geographies as g
+        on g.province_list = a.province_list
+        and g.province_code = a.province_code
+        and g.is_after_reform = (a.year >= 2025)
 
     union all
 

@@ -12,12 +12,8 @@ columns:
 with records as (
     select
         t.*,
-        p.successor_code,
         case when t.role = 'family' then 'family' else 'worker' end as role_group,
     from staging.stg_training as t
-    inner join seeds.provinces as p
-        on p.province_list = t.province_list
-        and p.province_code = t.province_code
 ),
 
 facility_districts as (
@@ -32,22 +28,16 @@ facility_districts as (
 
 areas as (
     select
-        'as_reported' as geography,
+        g.geography,
         'province' as area_level,
-        case when r.year >= 2025 then r.successor_code else r.province_code end as area_province_code,
+        g.area_province_code,
         '' as area_district_key,
         r.*,
     from records as r
-
-    union all
-
-    select
-        'current' as geography,
-        'province' as area_level,
-        r.successor_code as area_province_code,
-        '' as area_district_key,
-        r.*,
-    from records as r
+    inner join intermediate.int_province_geographies as g
+        on g.province_list = r.province_list
+        and g.province_code = r.province_code
+        and g.is_after_reform = (r.year >= 2025)
 
     union all
 
