@@ -31,11 +31,13 @@ def test_ratio_of_sums_not_average_of_district_percentages():
     # District A: 90/100 = 90 %, district B: 450/900 = 50 %. Their average would be 70 %;
     # the ratio of sums is (90 + 450) / (100 + 900) = 54 %.
     con = build_warehouse(beneficiaries=[
-        ben("96", 2019, district="Huyện Trần Văn Thời", in_difficulty=100, served=90, comprehensive=20),
-        ben("96", 2019, district="Thành phố Cà Mau", in_difficulty=900, served=450, comprehensive=90),
+        ben("96", 2019, district="Huyện Trần Văn Thời", in_difficulty=100, served=90, comprehensive=20, case_managed=10),
+        ben("96", 2019, district="Thành phố Cà Mau", in_difficulty=900, served=450, comprehensive=90, case_managed=300),
     ])
     assert value(con, "served_pct", "as_reported", "96", 2019) == (540, 1000, 54.0)
     assert value(con, "comprehensive_pct", "as_reported", "96", 2019) == (110, 1000, 11.0)
+    # case_managed: (10 + 300) / 1000 = 31 % (the district average would be 21.7 %)
+    assert value(con, "case_managed_pct", "as_reported", "96", 2019) == (310, 1000, 31.0)
     assert value(con, "served_pct", "current", "96", 2019) == (540, 1000, 54.0)
     assert rows(con, "select province_name from marts.indicator_values where province_code = '96' limit 1") == [("Cà Mau",)]
 
