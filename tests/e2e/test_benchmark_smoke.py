@@ -1,0 +1,136 @@
+"""Smoke test of the benchmark scripts (benchmarks/, BENCHMARKS.md) at a tiny scale:
+the generator writes valid, deterministic files, the floor and the real Dagster build
+both run on them, and the build's marts.indicator_values equals the floor's. No timings
+are asserted.
+
+Kon Tum (62) and Quảng Ngãi (51) merge into Quảng Ngãi (51) on 1 July 2025, so 2024–2025
+covers both province lists and the merge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from benchmarks import generate as gen
+from benchmarks.floor import build_floor
+from benchmarks.run import build_once, compare_indicator_values, query_latency
+
+CFG = gen.Config(scale=0.08, first_year=2024, last_year=2025, provinces=("62", "51"), corrections=0.5)
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.csv"))
+    }
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("bench") / "raw"
+    gen.generate(CFG, root)
+    return root
+
+
+def test_generator_files_follow_the_contract(raw: Path, tmp_path: Path) -> None:
+    manifest = gen.read_manifest(raw)
+    # 2024: two old provinces; 2025: two old (Jan-Jun) + one new (Jul-Dec) -> 5 yearly files
+    # plus corrections; rosters 2 (2024) + 1 (2025); training one file per new province.
+    ben = sorted(p.name for p in (raw / "beneficiaries").glob("*.csv"))
+    assert [n for n in ben if not n.endswith("_v2.csv")] == [
+        "ben_2024m01-12_51_quang-ngai.csv",
+        "ben_2024m01-12_62_kon-tum.csv",
+        "ben_2025m01-06_51_quang-ngai.csv",
+        "ben_2025m01-06_62_kon-tum.csv",
+        "ben_2025m07-12_51_quang-ngai.csv",
+    ]
+    assert sorted(p.name for p in (raw / "facilities").glob("*.csv")) == [
+        "roster_2024_51_quang-ngai.csv", "roster_2024_62_kon-tum.csv", "roster_2025_51_quang-ngai.csv",
+    ]
+    assert [p.name for p in (raw / "training").glob("*.csv")] == ["training_51_quang-ngai.csv"]
+
+    con = duckdb.connect()
+    ben_rows = con.execute(
+        "select count(*) from read_csv(?, all_varchar = true)", [f"{raw}/beneficiaries/*.csv"]
+    ).fetchone()[0]
+    assert ben_rows == manifest["rows"]["beneficiaries"] > 0
+    bad = con.execute(
+        """
+        select count(*) from read_csv(?, header = true)
+        where comprehensive > served or served > in_difficulty or case_managed > in_difficulty
+           or emergency_assisted > emergency_cases or least(in_difficulty, served, comprehensive,
+              case_managed, emergency_cases, emergency_assisted, monthly_allowance) < 0
+        """,
+        [f"{raw}/beneficiaries/*.csv"],
+    ).fetchone()[0]
+    assert bad == 0
+    # Months by list: the old provinces stop in June 2025, the new one starts in July.
+    months = con.execute(
+        "select province, min(year * 100 + month), max(year * 100 + month) "
+        "from read_csv(?, header = true) group by province order by province",
+        [f"{raw}/beneficiaries/*.csv"],
+    ).fetchall()
+    # Odd codes write the full name (Tỉnh …), even codes the short one: both resolve.
+    assert months == [("Kon Tum", 202401, 202506), ("Tỉnh Quảng Ngãi", 202401, 202512)]
+    keys = con.execute(
+        "select count(*) from (select filename, province, district, commune, year, month, \"group\" "
+        "from read_csv(?, all_varchar = true, filename = true) group by all having count(*) > 1)",
+        [f"{raw}/beneficiaries/*.csv"],
+    ).fetchone()[0]
+    assert keys == 0, "no duplicate key inside a file"
+    assert con.execute(
+        "select count(*) from read_csv(?, header = true) where staff_social_work > staff_total",
+        [f"{raw}/facilities/*.csv"],
+    ).fetchone()[0] == 0
+    assert con.execute(
+        "select count(*) from read_csv(?, header = true) where end_date < start_date",
+        [f"{raw}/training/*.csv"],
+    ).fetchone()[0] == 0
+
+    # Same arguments, same bytes.
+    again = tmp_path / "again"
+    gen.generate(CFG, again)
+    assert _digests(again) == _digests(raw)
+
+
+def test_increment_writes_the_next_month(tmp_path: Path) -> None:
+    root = tmp_path / "raw"
+    gen.generate(gen.Config(scale=0.05, first_year=2025, last_year=2025, provinces=("62",)), root)
+    first = gen.increment(root)
+    second = gen.increment(root)
+    assert (first["month"], second["month"]) == ("2026-01", "2026-02")
+    assert (root / "beneficiaries" / "ben_2026m01-01_51_quang-ngai.csv").exists()
+    assert gen.read_manifest(root)["last_month"] == "2026-02"
+    rows = duckdb.connect().execute(
+        "select distinct year, month from read_csv(?, header = true)",
+        [f"{root}/beneficiaries/ben_2026m02-02_*.csv"],
+    ).fetchall()
+    assert rows == [(2026, 2)]
+
+
+def test_floor_and_full_build_agree(raw: Path, tmp_path: Path) -> None:
+    floor_db = tmp_path / "floor.duckdb"
+    floor = build_floor(raw, floor_db)
+    assert floor["rows"]["marts.indicator_values"] > 0
+    assert floor["rows"]["raw.beneficiaries"] == gen.read_manifest(raw)["rows"]["beneficiaries"]
+
+    warehouse = tmp_path / "warehouse" / "tgxh.duckdb"
+    build = build_once(raw, warehouse, tmp_path / "reports")
+    assert build["success"], build["failures"]
+    assert any(s["step"] == "raw__beneficiaries" and s["seconds"] is not None for s in build["steps"])
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from audit.rejected_rows").fetchone()[0] == 0
+        assert con.execute("select count(*) from raw.beneficiaries").fetchone()[0] == floor["rows"]["raw.beneficiaries"]
+    finally:
+        con.close()
+
+    same = compare_indicator_values(warehouse, floor_db)
+    assert same["equal"], same
+    assert same["build_rows"] == floor["rows"]["marts.indicator_values"]
+    assert query_latency(warehouse, runs=2)["rows"] >= 0
