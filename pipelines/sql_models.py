@@ -626,8 +626,12 @@ def preview_sql(model: SqlModel, limit: int = PREVIEW_ROWS) -> str:
 def run_check_query(
     con: duckdb.DuckDBPyConnection, bad_rows_sql: str, limit: int = PREVIEW_ROWS
 ) -> tuple[int, list[str], list[tuple]]:
-    """Run a query that returns bad rows: ``(number of bad rows, column names, first rows)``."""
+    """Run a query that returns bad rows: ``(number of bad rows, column names, first rows)``.
+
+    The preview query runs only when there are bad rows: a passing check costs one query."""
     count = con.execute(f"select count(*) from (\n{bad_rows_sql}\n) as bad_rows").fetchone()[0]
+    if count == 0:
+        return 0, [], []
     cur = con.execute(f"select * from (\n{bad_rows_sql}\n) as bad_rows limit {int(limit)}")
     names = [d[0] for d in cur.description]
     return int(count), names, cur.fetchall()
