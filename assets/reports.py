@@ -22,12 +22,17 @@ REPORT_INPUTS = [
 ]
 
 
-def _write_atomically(target: Path, writer: Callable[[Path], dict], con) -> dict:
-    """Write a report next to its final place, then rename it over the old one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
+def _write_staged(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, name: str, writer: Callable[[Path], dict], con
+) -> dict:
+    """Write a report into this run's staging folder (``.build/<run_id>.reports/``): the
+    ``warehouse`` asset moves it into the reports folder right after publishing the
+    warehouse, so a build that fails or is killed before publishing never replaces the
+    reports of the last published build."""
+    staged = warehouse.staged_reports_dir(context)
+    tmp = staged / f".{name}.tmp"
     counts = writer(con, tmp)
-    os.replace(tmp, target)
+    os.replace(tmp, staged / name)
     return counts or {}
 
 
@@ -38,12 +43,13 @@ def _write_atomically(target: Path, writer: Callable[[Path], dict], con) -> dict
     deps=REPORT_INPUTS,
 )
 def scorecard_xlsx(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """The scorecard workbook (data/reports/scorecard.xlsx): a summary sheet, one sheet per
-    plan with target, actual, achievement and status coloured by status, the source
-    sentence of each target, and a sheet of data-quality warnings. Vietnamese headings."""
+    """The scorecard workbook (data/reports/scorecard.xlsx, replaced when the build is
+    published): a summary sheet, one sheet per plan with target, actual, achievement and
+    status coloured by status, the source sentence of each target, and a sheet of
+    data-quality warnings. Vietnamese headings."""
     path = warehouse.settings().reports_dir / "scorecard.xlsx"
     with warehouse.connect(context) as con:
-        counts = _write_atomically(path, write_scorecard, con)
+        counts = _write_staged(context, warehouse, path.name, write_scorecard, con)
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), **counts})
 
 
@@ -54,11 +60,12 @@ def scorecard_xlsx(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     deps=REPORT_INPUTS,
 )
 def scorecard_html(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """The static HTML report (data/reports/scorecard.html): per plan, the targets table and
-    a chart per indicator with the yearly actuals, the target and the phase ends."""
+    """The static HTML report (data/reports/scorecard.html, replaced when the build is
+    published): per plan, the targets table and a chart per indicator with the yearly
+    actuals, the target and the phase ends."""
     path = warehouse.settings().reports_dir / "scorecard.html"
     with warehouse.connect(context) as con:
-        counts = _write_atomically(path, write_html_report, con)
+        counts = _write_staged(context, warehouse, path.name, write_html_report, con)
         summary = format_summary(plan_summary(con))
     return dg.MaterializeResult(
         metadata={
@@ -76,8 +83,8 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(key=["warehouse"], group_name="publish", kinds={"duckdb"}, deps=list(upstream))
     def warehouse_publish(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         """Publish the build: move this run's working DuckDB file over TGXH_WAREHOUSE with an
-        atomic rename (analysts with the old file open keep a consistent view), and record
-        the build in audit.builds."""
+        atomic rename (analysts with the old file open keep a consistent view), record
+        the build in audit.builds, then move the staged scorecards into the reports folder."""
         path = warehouse.publish(context)
         return dg.MaterializeResult(
             metadata={"path": dg.MetadataValue.path(str(path)), "build_id": context.run_id}

@@ -15,12 +15,18 @@ Per file, in lexical order of file name, in one transaction each:
 
 The bookkeeping table ``audit.ingest_file_state`` remembers the current version of
 each file name (the contract's ledger has no ordering column).
+
+A landing folder holds the files themselves: a symbolic link is never followed (it
+could point anywhere on the server) and a file whose name is not valid UTF-8 cannot be
+named in the ledger faithfully; both get a ``rejected`` ledger row saying why.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -126,13 +132,53 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def list_files(folder: Path) -> list[Path]:
     """The files of a landing folder in lexical order of name: not recursive; hidden
-    files (``.*``) and Office lock files (``~$*``) are not files of the folder."""
+    files (``.*``) and Office lock files (``~$*``) are not files of the folder.
+    Symbolic links are listed (wherever they point) so that they are rejected, not read."""
     if not folder.is_dir():
         return []
     return sorted(
-        (p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))),
+        (
+            p for p in folder.iterdir()
+            if (p.is_symlink() or p.is_file()) and not p.name.startswith((".", "~$"))
+        ),
         key=lambda p: p.name,
     )
+
+
+SYMLINK_MESSAGE = (
+    "symbolic link: not read (a landing folder must hold the file itself; copy it here instead of linking)"
+)
+
+
+class _Unreadable(Exception):
+    """A landing-folder entry that is not read (symbolic link, not a regular file)."""
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file, opened without following a symbolic link (so a file
+    swapped for a link after listing is not followed either) and without blocking on a FIFO."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if path.is_symlink():
+            raise _Unreadable(SYMLINK_MESSAGE) from None
+        raise _Unreadable(f"cannot open the file: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise _Unreadable("not a regular file: not read")
+        return fh.read()
+
+
+def _ledger_name(name: str) -> tuple[str, str | None]:
+    """The file name as stored in the ledger, and why the file is refused if its name is
+    not valid UTF-8 (the undecodable bytes are shown as ``\\xNN``)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(name).decode("utf-8", "backslashreplace")
+        return shown, "file name is not valid UTF-8 (saved from an old Windows or ZIP tool?): rename the file"
+    return name, None
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -242,9 +288,19 @@ def ingest_file(
     """Ingest one file of ``source`` (tables must exist). Returns its result and its rejected rows."""
     spec = SOURCES[source]
     resolver = resolver or default_resolver()
-    name = path.name
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
+    name, refused = _ledger_name(path.name)
+    data = b""
+    if refused is None:
+        try:
+            data = _read_regular_file(path)
+        except _Unreadable as exc:
+            refused = str(exc)
+    if refused is not None:
+        # Nothing of the file is read: the version recorded is that of the link or name.
+        target = os.fsencode(os.readlink(path)) if path.is_symlink() else b""
+        sha = hashlib.sha256(b"not read\0" + os.fsencode(path.name) + b"\0" + target).hexdigest()
+    else:
+        sha = hashlib.sha256(data).hexdigest()
     state = con.execute(
         "select sha256, status from audit.ingest_file_state where source = ? and file_name = ?",
         [source, name],
@@ -254,6 +310,10 @@ def ingest_file(
     ):
         return FileResult(source, name, sha, SKIPPED, recorded=False,
                           message=f"unchanged since it was last ingested (then: {state[1]})"), None
+    if refused is not None:
+        result = FileResult(source, name, sha, REJECTED, message=refused)
+        _write(con, spec, result, None, None)
+        return result, None
     other = _loaded_elsewhere(con, source, sha, name)
     if other is not None:
         result = FileResult(source, name, sha, SKIPPED,

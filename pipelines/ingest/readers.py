@@ -6,14 +6,22 @@ required column, and a row of column numbers right under it is skipped.
 
 Nothing is typed here: every cell stays text (NFC, stripped, empty -> null).
 A file that cannot be read raises ``FileRejected`` with a readable message.
+
+Hostile files are refused before they can exhaust memory: a CSV line longer than
+``MAX_LINE_BYTES``, a header row wider than ``MAX_COLUMNS`` cells, and an XLSX whose
+ZIP archive would expand beyond ``MAX_XLSX_UNCOMPRESSED_BYTES`` or at a ratio above
+``MAX_COMPRESSION_RATIO`` (a zip bomb) are rejected, the last before fastexcel
+decompresses anything (tests/unit/test_hostile_files.py).
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -30,6 +38,21 @@ ROW_NUMBER = "row_number"
 EXTRA_SLACK = 16
 EXTRA_CELLS = "__extra_cells"
 """Flag column: the CSV row has non-empty cells beyond the header's last column."""
+
+# --- limits against hostile files (see the module doc) ---------------------------------
+MAX_COLUMNS = 1_000
+"""Cells of a header row (up to its last non-empty cell); a source has at most 14 columns."""
+MAX_LINE_BYTES = 1 << 20
+"""Longest CSV line (1 MiB): a data row is a few hundred bytes."""
+MAX_XLSX_UNCOMPRESSED_BYTES = 200 << 20
+"""Total size of the parts of an XLSX archive once decompressed (200 MiB)."""
+MAX_XLSX_PARTS = 1_000
+MAX_COMPRESSION_RATIO = 100
+"""Uncompressed / compressed size of one part larger than ``RATIO_CHECK_BYTES``
+(worksheet XML compresses about 10:1, a zip bomb about 1000:1)."""
+RATIO_CHECK_BYTES = 1 << 20
+MAX_IGNORED_LISTED = 20
+"""Ignored columns named in the ledger message (the rest are counted)."""
 
 
 class FileRejected(Exception):
@@ -61,7 +84,9 @@ class RawTable:
         if self.numbering_row_skipped:
             out.append("column-number row skipped")
         if self.ignored_columns:
-            out.append("ignored columns: " + ", ".join(self.ignored_columns))
+            shown = [c if len(c) <= 60 else c[:59] + "…" for c in self.ignored_columns[:MAX_IGNORED_LISTED]]
+            more = len(self.ignored_columns) - len(shown)
+            out.append("ignored columns: " + ", ".join(shown) + (f" and {more} more" if more > 0 else ""))
         return out
 
 
@@ -119,6 +144,15 @@ def find_header(rows: list[list[str | None]], source: Source) -> tuple[_Header |
     return None, len(best), f"{label}: " + ", ".join(f.display for f in missing)
 
 
+def _check_width(header: _Header) -> None:
+    """Refuse a header row wider than ``MAX_COLUMNS`` cells (up to its last non-empty cell)."""
+    width = max((i + 1 for i, c in enumerate(header.cells) if c), default=0)
+    if width > MAX_COLUMNS:
+        raise FileRejected(
+            f"too many columns: the header row has {width:,} cells (at most {MAX_COLUMNS:,} are accepted)"
+        )
+
+
 def _check_duplicates(header: _Header) -> None:
     by_field: dict[str, list[int]] = {}
     for i, f in header.columns.items():
@@ -155,6 +189,7 @@ def is_numbering_row(cells: list[str | None], header_width: int) -> bool:
 def _shape(data: pl.DataFrame, header: _Header, source: Source, normalized: bool = False) -> RawTable:
     """Name the columns, drop blank rows and the numbering row, number the data rows.
     ``normalized``: the cells are already clean (NFC, stripped, empty -> null)."""
+    _check_width(header)
     _check_duplicates(header)
     width = data.width
     names = [f"__col{i}" for i in range(width)]
@@ -181,6 +216,24 @@ def _shape(data: pl.DataFrame, header: _Header, source: Source, normalized: bool
 
 
 # --- CSV -------------------------------------------------------------------------------
+
+def check_line_lengths(data: bytes) -> None:
+    """Refuse a file with a line longer than ``MAX_LINE_BYTES``, before it is decoded
+    (a 100 MB line would otherwise be copied several times over while parsing).
+
+    Each step looks for the last newline of the next ``MAX_LINE_BYTES + 1`` bytes, so
+    the scan costs about one ``rfind`` per MiB of data."""
+    pos, size = 0, len(data)
+    while size - pos > MAX_LINE_BYTES:
+        nl = data.rfind(b"\n", pos, pos + MAX_LINE_BYTES + 1)
+        if nl < 0:
+            line = data.count(b"\n", 0, pos) + 1
+            raise FileRejected(
+                f"line {line:,} is longer than {MAX_LINE_BYTES:,} bytes: not a table of data "
+                "(a damaged file, or a binary file named .csv?)"
+            )
+        pos = nl + 1
+
 
 def decode(data: bytes) -> tuple[str, str]:
     """Bytes -> NFC text and the encoding used: UTF-8 (a BOM is dropped) if the bytes
@@ -216,19 +269,27 @@ class _LineFeed:
 
 
 def _head(text: str, delimiter: str) -> tuple[list[list[str | None]], list[int]]:
-    """The first records (cleaned cells) and the text offset after each of them."""
+    """The first records (cleaned cells) and the text offset after each of them.
+
+    Scanning stops at a record the csv module cannot read (a cell over its field
+    size limit of 128 KiB): the header, if any, is above it, and polars reads the
+    data rows without that limit."""
     feed = _LineFeed(text)
     rows, ends = [], []
-    for record in csv.reader(feed, delimiter=delimiter):
+    reader = csv.reader(feed, delimiter=delimiter)
+    while len(rows) < HEADER_SCAN_ROWS:
+        try:
+            record = next(reader)
+        except (StopIteration, csv.Error):
+            break
         rows.append([c.strip() or None for c in record])
         ends.append(feed.pos)
-        if len(rows) >= HEADER_SCAN_ROWS:
-            break
     return rows, ends
 
 
 def read_csv(data: bytes, source: Source) -> RawTable:
     """Read a CSV file (see module doc)."""
+    check_line_lengths(data)
     text, encoding = decode(data)
     if not text.strip():
         raise FileRejected("empty file")
@@ -286,8 +347,65 @@ def _diagnose_xlsx(data: bytes, exc: Exception) -> str:
     return _first_line(exc)
 
 
+def _too_big(what: str) -> FileRejected:
+    return FileRejected(
+        f"not a valid XLSX file: {what} (at most {MAX_XLSX_UNCOMPRESSED_BYTES >> 20} MiB uncompressed, "
+        f"compression ratio {MAX_COMPRESSION_RATIO}:1): a zip bomb? Save the data as CSV if it is genuine"
+    )
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse a workbook whose ZIP archive would expand beyond the limits of the module
+    doc, before fastexcel decompresses anything.
+
+    First the ZIP directory (declared sizes: number of parts, total size, ratio per
+    part); then, since a directory can lie, every part is decompressed in 1 MiB
+    chunks that are counted and dropped, reading past its declared size, so a part
+    larger than declared or than the limit is caught with bounded memory. Bytes that
+    are not a ZIP archive pass: fastexcel's error is diagnosed by ``_diagnose_xlsx``."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_XLSX_PARTS:
+            raise FileRejected(
+                f"not a valid XLSX file: the ZIP archive has {len(parts):,} parts (at most {MAX_XLSX_PARTS:,})"
+            )
+        total = sum(p.file_size for p in parts)
+        if total > MAX_XLSX_UNCOMPRESSED_BYTES:
+            raise _too_big(f"the ZIP archive would expand to {total / 2**20:,.0f} MiB")
+        for p in parts:
+            if p.file_size > RATIO_CHECK_BYTES and p.file_size > MAX_COMPRESSION_RATIO * max(p.compress_size, 1):
+                ratio = p.file_size / max(p.compress_size, 1)
+                raise _too_big(f"part {p.filename} is compressed {ratio:,.0f}:1")
+        budget = MAX_XLSX_UNCOMPRESSED_BYTES
+        for p in parts:
+            probe = copy.copy(p)
+            # Read on past a declared size that lies: zipfile stops at file_size, so leave
+            # room for the counting below to reach the limit first.
+            probe.file_size = budget + (2 << 20)
+            size = 0
+            try:
+                with archive.open(probe) as part:
+                    while chunk := part.read(1 << 20):
+                        size += len(chunk)
+                        if size > budget or size > MAX_COMPRESSION_RATIO * max(p.compress_size, 1) + RATIO_CHECK_BYTES:
+                            raise _too_big(f"part {p.filename} expands beyond what the ZIP directory declares")
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+                raise FileRejected(f"not a valid XLSX file: damaged ZIP archive (part {p.filename}: {exc})") from None
+            if size != p.file_size:
+                raise FileRejected(
+                    f"not a valid XLSX file: damaged ZIP archive (part {p.filename} holds {size:,} bytes, "
+                    f"the directory says {p.file_size:,})"
+                )
+            budget -= size
+
+
 def read_xlsx(data: bytes, source: Source) -> RawTable:
     """Read the first sheet of an XLSX workbook, every cell as text (see module doc)."""
+    check_archive(data)
     try:
         reader = fastexcel.read_excel(data)
         if not reader.sheet_names:

@@ -29,6 +29,9 @@ from pipelines.ingest.parsing import (
 from pipelines.ingest.provinces import ProvinceResolver
 from pipelines.ingest.readers import EXTRA_CELLS, ROW_NUMBER
 
+MAX_CELL_CHARS = 1_000
+"""Longest accepted cell of a recognised column; a longer one rejects its row (names and
+places are a few dozen characters; the value itself is never quoted in the reason)."""
 TOTAL_ROW = "total row"
 EXTRA = "more cells than the header row (an unquoted delimiter?)"
 DUPLICATE_KEY = "duplicate key in file"
@@ -150,6 +153,22 @@ def apply_rules(frame: pl.DataFrame, source: Source, resolver: ProvinceResolver,
     df = frame.select(
         ROW_NUMBER, EXTRA_CELLS, *(pl.col(f.name).alias(_RAW + f.name) for f in source.fields)
     )
+    # 0. over-long cells: remember the problem, then cut the cell so that parsing, province
+    # matching and the other reasons work on a bounded value (the row is rejected anyway).
+    # Only columns with a cell over the limit in bytes are looked at (usually none).
+    widest = df.select(raw(f.name).str.len_bytes().max() for f in source.fields).row(0)
+    long_fields = [f.name for f, n in zip(source.fields, widest) if n is not None and n > MAX_CELL_CHARS]
+    too_long = {
+        name: pl.when(raw(name).str.len_chars() > MAX_CELL_CHARS).then(
+            pl.format(f"{name}: value too long ({{}} characters, at most {MAX_CELL_CHARS:,})",
+                      raw(name).str.len_chars())
+        )
+        for name in long_fields
+    }
+    if too_long:
+        df = df.with_columns(e.alias("__too_long_" + n) for n, e in too_long.items()).with_columns(
+            raw(n).str.slice(0, MAX_CELL_CHARS) for n in too_long
+        )
 
     # 1. typed columns
     typed: list[pl.Expr | pl.Series] = []
@@ -194,6 +213,9 @@ def apply_rules(frame: pl.DataFrame, source: Source, resolver: ProvinceResolver,
     names: list[str | None] = [None]
     problems: list[pl.Expr] = [pl.when(pl.col(EXTRA_CELLS)).then(pl.lit(EXTRA))]
     for f in source.fields:
+        if f.name in too_long:
+            names.append(f.name)
+            problems.append(pl.col("__too_long_" + f.name))
         for p in _field_problems(f, source):
             names.append(f.name)
             problems.append(p)
