@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
-from sqlglot import exp
 
-
-def quoted(schema: str, table: str) -> str:
-    """A safely quoted ``schema.table`` identifier."""
-    return exp.table_(table, db=schema, quoted=True).sql("duckdb")
+from pipelines.sql_models import qualified_name, quote_identifier
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
-    """Create or replace ``schema.table`` with the rows of a polars frame, in one transaction."""
-    con.execute(f"create schema if not exists {exp.to_identifier(schema, quoted=True).sql('duckdb')}")
+    """Create or replace ``schema.table`` with the rows of a polars frame (one statement)."""
+    con.execute(f"create schema if not exists {quote_identifier(schema)}")
     con.register("_frame", frame)
     try:
-        con.execute(f"create or replace table {quoted(schema, table)} as select * from _frame")
+        con.execute(f"create or replace table {qualified_name(schema, table)} as select * from _frame")
     finally:
         con.unregister("_frame")
 

@@ -6,11 +6,12 @@ import dagster as dg
 import pandera.errors
 import polars as pl
 
-from assets._common import preview_md, quoted
+from assets._common import preview_md
 from models.schemas import RAW_SCHEMAS
 from pipelines.config import SOURCES
 from pipelines.ingest import IngestReport, ingest_source
 from pipelines.resources import WarehouseResource
+from pipelines.sql_models import qualified_name
 
 DESCRIPTIONS = {
     "beneficiaries": "Beneficiary counts reported by province, district or commune (CONTRACT §2.2).",
@@ -26,7 +27,7 @@ def _contract_check(con, source: str, report: IngestReport) -> dg.AssetCheckResu
     (types, enumerations, ranges, the source's row rules, keys unique within a file)."""
     loaded = sorted({f.file_name for f in report.files if f.status == "loaded" and f.recorded})
     frame = con.sql(
-        f"select * from {quoted('raw', source)} where list_contains(?::varchar[], file_name)", params=[loaded]
+        f"select * from {qualified_name('raw', source)} where list_contains(?::varchar[], file_name)", params=[loaded]
     ).pl()
     try:
         RAW_SCHEMAS[source].validate(frame, lazy=True)
@@ -88,7 +89,7 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
         settings = warehouse.settings()
         with warehouse.connect(context) as con:
             report = ingest_source(con, source, settings.source_dir(source), settings.pii_salt)
-            (row_count,), = con.execute(f"select count(*) from {quoted('raw', source)}").fetchall()
+            (row_count,), = con.execute(f"select count(*) from {qualified_name('raw', source)}").fetchall()
             contract = _contract_check(con, source, report)
         metadata = _report_metadata(report)
         context.log.info(

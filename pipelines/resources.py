@@ -36,6 +36,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.config import Settings
+from pipelines.sql_models import sql_string_literal
 
 BUILD_DIR_NAME = ".build"
 CHECKSUM_TABLES = ("marts.indicator_values", "marts.target_vs_actual")
@@ -47,7 +48,7 @@ BUILDS_COMMENTS = {
     "marts_checksum": "<table>=<rows>:<md5 of its rows as text, sorted> of marts.indicator_values and "
     "marts.target_vs_actual as published by this build, joined by ;.",
 }
-"""Column comments of ``audit.builds`` (constants: no quote to escape)."""
+"""Column comments of ``audit.builds``."""
 
 try:  # POSIX; elsewhere stale working files are recognised by the run status alone
     import fcntl
@@ -233,7 +234,7 @@ class WarehouseResource(dg.ConfigurableResource):
             # Warehouses published before the checksum existed gain the column.
             con.execute("alter table audit.builds add column if not exists marts_checksum varchar")
             for column, text in BUILDS_COMMENTS.items():
-                con.execute(f"comment on column audit.builds.{column} is '{text}'")  # constants only
+                con.execute(f"comment on column audit.builds.{column} is {sql_string_literal(text)}")
             con.execute("comment on table audit.builds is 'One row per published build.'")
             con.execute(
                 "insert or replace into audit.builds (build_id, published_at, raw_dir, marts_checksum)"
