@@ -1,7 +1,7 @@
 """pandera (polars) schemas of the raw and audit tables, generated from the registry
 in ``models.sources``: column types, nullability, enumerations, ranges, patterns,
-the key and the row rules. The loader validates every file's loaded frame with
-``raw_schema``; asset checks can validate whole tables with the same schemas.
+the key and the row rules. The ingest assets' blocking ``raw_contract`` check validates
+the rows loaded in a run with ``raw_schema`` (assets/ingest.py).
 """
 
 from __future__ import annotations

@@ -145,6 +145,10 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+WORKING_FILE_CONFIG = {"checkpoint_threshold": "1GB"}
+"""DuckDB settings of a run's working file (see ``WarehouseResource.connect``)."""
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse of one run. Unset fields fall back to CONTRACT §1's variables."""
 
@@ -212,8 +216,13 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, context) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection to this run's working file."""
-        con = duckdb.connect(str(self._prepare_working_file(context)))
+        """A read-write connection to this run's working file.
+
+        The working file is private to the run and only its published copy has to be
+        durable, so DuckDB checkpoints when the connection closes rather than every
+        16 MB of write-ahead log (ingestion commits once per file: 1,400 files at
+        national scale)."""
+        con = duckdb.connect(str(self._prepare_working_file(context)), config=WORKING_FILE_CONFIG)
         try:
             yield con
         finally:

@@ -11,7 +11,6 @@ transactions, DuckDB).
 
 from pipelines.ingest.loader import (
     FileResult,
-    IngestError,
     IngestReport,
     ensure_tables,
     ingest_file,
@@ -21,7 +20,6 @@ from pipelines.ingest.loader import (
 
 __all__ = [
     "FileResult",
-    "IngestError",
     "IngestReport",
     "ensure_tables",
     "ingest_file",

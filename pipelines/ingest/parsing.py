@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import polars as pl
 
@@ -26,11 +27,13 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Matching key of a header or label: NFC, lower case, diacritics removed
     (``đ`` -> ``d``), every run of other characters collapsed to one space.
 
     ``'  Tỉnh/Thành phố '`` -> ``'tinh thanh pho'``; ``'in_difficulty'`` -> ``'in difficulty'``.
+    Memoised: every file repeats the same headers and labels.
     """
     t = unicodedata.normalize("NFC", text).lower().replace("đ", "d")
     t = "".join(ch for ch in unicodedata.normalize("NFD", t) if not unicodedata.category(ch).startswith("M"))
@@ -60,6 +63,11 @@ def clean(expr: pl.Expr, normalize: bool = True) -> pl.Expr:
         t = t.str.normalize("NFC")
     t = t.str.strip_chars()
     return pl.when(t.str.len_chars() > 0).then(t)
+
+
+NEEDS_TEXT_CLEANING = r"\s\s|[^\S ]"
+"""A cleaned cell that ``clean_text`` changes has a run of whitespace or a whitespace
+character other than the space; any other cleaned cell is its own ``clean_text``."""
 
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
@@ -123,8 +131,14 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
     return pl.coalesce(dmy, iso)
 
 
+_ENUM_MAPPINGS: dict[str, tuple[Enumeration, dict[str, str]]] = {}
+
+
 def enum_mapping(enum: Enumeration) -> dict[str, str]:
-    """folded code or Vietnamese label -> code."""
+    """folded code or Vietnamese label -> code (built once per enumeration)."""
+    hit = _ENUM_MAPPINGS.get(enum.name)
+    if hit is not None and hit[0] is enum:
+        return hit[1]
     mapping: dict[str, str] = {}
     for code, labels in enum.labels.items():
         for text in (code, *labels):
@@ -132,6 +146,7 @@ def enum_mapping(enum: Enumeration) -> dict[str, str]:
             if mapping.get(key, code) != code:
                 raise ValueError(f"{enum.name}: label {text!r} names two codes")
             mapping[key] = code
+    _ENUM_MAPPINGS[enum.name] = (enum, mapping)
     return mapping
 
 
@@ -142,10 +157,23 @@ def parse_enum(expr: pl.Expr, enum: Enumeration) -> pl.Expr:
 
 
 _TOTALS = tuple(sorted({fold(t) for t in TOTAL_LABELS}))
+_TOTAL_PREFIXES = ("tong cong ", "total ")
+_NOT_TOTAL_START = "^[" + "".join(
+    c + c.upper() for c in "abcdefghijklmnopqrstuvwxyz"
+    if not any(t.startswith(c) for t in (*_TOTALS, *_TOTAL_PREFIXES))
+) + "0-9]"
+
+
+def could_be_total_label(expr: pl.Expr) -> pl.Expr:
+    """False for a cell that cannot be a total label because it starts with an ASCII
+    letter or digit that no folded total label starts with (``Nguyễn Văn A``,
+    ``TR000123`` is still a candidate); a cheap filter before ``is_total_label``."""
+    return ~expr.str.contains(_NOT_TOTAL_START)
 
 
 def is_total_label(expr: pl.Expr) -> pl.Expr:
     """A label cell of a report total: ``Tổng``, ``Tổng cộng``, ``Cộng``, ``Total``
     (also ``Tổng cộng toàn tỉnh``, ``TOTAL:``)."""
     f = fold_expr(expr)
-    return (f.is_in(_TOTALS) | f.str.starts_with("tong cong ") | f.str.starts_with("total ")).fill_null(False)
+    prefixed = pl.any_horizontal(f.str.starts_with(p) for p in _TOTAL_PREFIXES)
+    return (f.is_in(_TOTALS) | prefixed).fill_null(False)

@@ -92,8 +92,15 @@ class RawTable:
 
 # --- headers ---------------------------------------------------------------------------
 
+_HEADER_MAPS: dict[str, tuple[Source, dict[str, Field]]] = {}
+
+
 def header_map(source: Source) -> dict[str, Field]:
-    """folded header -> field: the canonical name, the raw column name and every Vietnamese header."""
+    """folded header -> field: the canonical name, the raw column name and every
+    Vietnamese header (built once per source)."""
+    hit = _HEADER_MAPS.get(source.name)
+    if hit is not None and hit[0] is source:
+        return hit[1]
     out: dict[str, Field] = {}
     for f in source.fields:
         names = {f.name, *f.headers}
@@ -104,6 +111,7 @@ def header_map(source: Source) -> dict[str, Field]:
             if out.get(key, f) is not f:
                 raise ValueError(f"{source.name}: header {text!r} names {out[key].name} and {f.name}")
             out[key] = f
+    _HEADER_MAPS[source.name] = (source, out)
     return out
 
 
@@ -115,7 +123,8 @@ class _Header:
 
 
 def _match(row: list[str | None], headers: dict[str, Field]) -> dict[int, Field]:
-    return {i: headers[fold(c)] for i, c in enumerate(row) if c and fold(c) in headers}
+    folded = ((i, fold(c)) for i, c in enumerate(row) if c)
+    return {i: headers[key] for i, key in folded if key in headers}
 
 
 def _missing(source: Source, matched: dict[int, Field]) -> list[Field]:

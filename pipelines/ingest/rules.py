@@ -19,7 +19,9 @@ from models.sources import Field, Rule, Source
 from pipelines.geo import NEW, OLD, REFORM_DATE
 from pipelines.ingest.parsing import (
     bool_uses_x,
+    NEEDS_TEXT_CLEANING,
     clean_text,
+    could_be_total_label,
     is_total_label,
     parse_bool,
     parse_date,
@@ -57,21 +59,39 @@ class Split:
 
 def pseudonymise(values: pl.Series, salt: str) -> pl.Series:
     """Hex HMAC-SHA256 (key = salt) of each value; each distinct value hashed once."""
-    key = salt.encode("utf-8")
-    distinct = values.drop_nulls().unique()
-    digests = {v: hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest() for v in distinct}
-    return values.replace_strict(digests, default=None, return_dtype=pl.String)
+    keyed = hmac.new(salt.encode("utf-8"), digestmod=hashlib.sha256)
+    distinct = values.drop_nulls().unique().to_list()
+    digests = []
+    for v in distinct:
+        h = keyed.copy()
+        h.update(v.encode("utf-8"))
+        digests.append(h.hexdigest())
+    return values.replace_strict(distinct, digests, default=None, return_dtype=pl.String)
 
 
-def _via_unique(df: pl.DataFrame, column: str, parse, dtype: pl.DataType) -> pl.Series:
+_MEMO_LIMIT = 200_000
+"""Distinct cells remembered per parser across files (then the memory starts afresh)."""
+_memo: dict[str, dict[str, object]] = {}
+
+
+def _via_unique(df: pl.DataFrame, column: str, parse, dtype: pl.DataType, memo_key: str) -> pl.Series:
     """``parse`` (an expression builder) applied to the distinct non-empty values of a
     column and mapped back; an empty cell stays null. Folding Unicode text is the
     costly part of parsing, and a national file repeats a few hundred labels over
-    millions of rows."""
+    millions of rows, and every file the labels of the one before: values already parsed
+    by the parser named ``memo_key`` (in this process) are not parsed again."""
     values = df.get_column(column)
-    distinct = values.drop_nulls().unique()
-    parsed = pl.DataFrame({"v": distinct}).select(parse(pl.col("v")).alias("out")).to_series()
-    return values.replace_strict(distinct, parsed, default=None, return_dtype=dtype)
+    distinct = values.drop_nulls().unique().to_list()
+    memo = _memo.setdefault(memo_key, {})
+    new = [v for v in distinct if v not in memo]
+    if new:
+        if len(memo) + len(new) > _MEMO_LIMIT:
+            memo.clear()
+        parsed = pl.DataFrame({"v": new}, schema={"v": pl.String}).select(parse(pl.col("v")).alias("out"))
+        memo.update(zip(new, parsed.to_series().to_list()))
+    return values.replace_strict(
+        distinct, [memo[v] for v in distinct], default=None, return_dtype=dtype
+    )
 
 
 def _quoted(source: Source, name: str) -> pl.Expr:
@@ -171,22 +191,40 @@ def apply_rules(frame: pl.DataFrame, source: Source, resolver: ProvinceResolver,
         )
 
     # 1. typed columns
+    text_fields = [f.name for f in source.fields if f.type not in ("int", "bool", "date", "enum")]
+    needs_cleaning = dict(zip(
+        text_fields,
+        df.select(raw(n).str.contains(NEEDS_TEXT_CLEANING).any() for n in text_fields).row(0) if text_fields else (),
+    ))
     typed: list[pl.Expr | pl.Series] = []
     for f in source.fields:
         cell = raw(f.name)
-        if f.type == "int":
-            expr = parse_int(cell)
+        if f.type == "int":  # plain digits; the full parser below where needed
+            expr = cell.cast(pl.Int64, strict=False)
         elif f.type == "bool":
-            parsed = _via_unique(df, _RAW + f.name, parse_bool, pl.Boolean)
+            parsed = _via_unique(df, _RAW + f.name, parse_bool, pl.Boolean, "bool")
             expr = pl.when(cell.is_null() & bool_uses_x(cell)).then(pl.lit(False)).otherwise(parsed)
         elif f.type == "date":
             expr = parse_date(cell)
         elif f.type == "enum":
-            expr = _via_unique(df, _RAW + f.name, lambda e, enum=f.enum: parse_enum(e, enum), pl.String)
-        else:
+            expr = _via_unique(
+                df, _RAW + f.name, lambda e, enum=f.enum: parse_enum(e, enum), pl.String, f"enum:{f.enum.name}"
+            )
+        elif needs_cleaning[f.name]:
             expr = clean_text(cell)
+        else:  # already its own clean_text (see NEEDS_TEXT_CLEANING)
+            expr = cell
         typed.append(expr.alias(f.name))
     df = df.with_columns(typed)
+    # Integers written with a thousands separator (34.363) or a Unicode minus: the plain
+    # cast left them empty, so the columns having such cells go through ``parse_int``
+    # (which gives the same value wherever the plain cast succeeds).
+    ints = [f.name for f in source.fields if f.type == "int"]
+    if ints:
+        unparsed = df.select((raw(n).is_not_null() & pl.col(n).is_null()).any() for n in ints).row(0)
+        redo = [n for n, flag in zip(ints, unparsed) if flag]
+        if redo:
+            df = df.with_columns(parse_int(raw(n)).alias(n) for n in redo)
 
     # 2. provinces, resolved once per distinct (value, list)
     list_expr = pl.when(_row_date(source) >= pl.lit(REFORM_DATE)).then(pl.lit(NEW)).otherwise(
@@ -227,8 +265,12 @@ def apply_rules(frame: pl.DataFrame, source: Source, resolver: ProvinceResolver,
         problems.append(_rule_problem(rule))
 
     # 4. total rows and duplicate keys
+    candidates = df.select(
+        pl.when(could_be_total_label(raw(n))).then(raw(n)).alias(_RAW + n) for n in source.labels
+    )
     total = pl.any_horizontal(
-        *(_via_unique(df, _RAW + n, is_total_label, pl.Boolean).fill_null(False) for n in source.labels)
+        *(_via_unique(candidates, _RAW + n, is_total_label, pl.Boolean, "total").fill_null(False)
+          for n in source.labels)
     )
     # The key after resolution: the province code in the list in force (an old name
     # remapped after the reform is its successor, so it collides with the successor's

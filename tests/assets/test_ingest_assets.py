@@ -63,3 +63,25 @@ def test_contract_check_fails_on_rows_breaking_the_schema():
     result = _contract_check(con, "beneficiaries", report)
     assert not result.passed
     assert result.metadata["rows_checked"].value == 1
+
+
+def test_a_bug_in_the_row_rules_is_caught_by_the_blocking_contract_check(tmp_path, monkeypatch):
+    # Files are not validated one by one: rows that break the raw table's contract (here a
+    # province code that exists in no list) are caught once per run by raw_contract,
+    # which is blocking, so nothing downstream runs and nothing is published.
+    import pipelines.ingest.loader as loader
+
+    real = loader.apply_rules
+
+    def broken(*args, **kwargs):
+        split = real(*args, **kwargs)
+        split.loaded = split.loaded.with_columns(pl.lit("XX").alias("province_code"))
+        return split
+
+    monkeypatch.setattr(loader, "apply_rules", broken)
+    result = _materialize(tmp_path, {"a.csv": GOOD})
+    check = _checks(result)["raw_contract"]
+    assert not check.passed and check.metadata["rows_checked"].value == 2
+    assert "province_code" in check.metadata["failures"].value
+    spec = next(s for s in build_ingest_asset("beneficiaries").check_specs if s.name == "raw_contract")
+    assert spec.blocking

@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 from models.sources import SOURCES, Enumeration
 from pipelines.ingest.parsing import (
     FALSE_WORDS,
+    NEEDS_TEXT_CLEANING,
     TRUE_WORDS,
     bool_uses_x,
     clean,
     clean_text,
+    could_be_total_label,
     enum_mapping,
     fold,
     fold_expr,
@@ -110,6 +112,34 @@ def test_a_separator_not_followed_by_three_digits_is_not_an_integer(head, tail, 
     if expected is not None and len(tail) > 3:  # e.g. 1.234567: the groups must be separated too
         expected = None
     assert col([text], parse_int(V)) == [expected]
+
+
+ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20)
+
+
+@given(st.lists(st.one_of(ANY_TEXT, st.from_regex(r"[+\u2212-]?[0-9][0-9 .,]{0,12}", fullmatch=True)), max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_the_plain_cast_fast_path_agrees_with_parse_int_wherever_it_succeeds(texts):
+    # apply_rules casts integer columns first and runs parse_int only where the cast failed
+    fast, full = col(texts, V.cast(pl.Int64, strict=False)), col(texts, parse_int(V))
+    assert all(f is None or f == p for f, p in zip(fast, full))
+
+
+@given(st.lists(ANY_TEXT.map(str.strip).filter(bool), max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_a_cell_without_whitespace_runs_is_its_own_clean_text(texts):
+    # apply_rules skips clean_text on a column none of whose cells matches NEEDS_TEXT_CLEANING
+    needs = col(texts, V.str.contains(NEEDS_TEXT_CLEANING))
+    cleaned = col(texts, clean_text(V))
+    assert all(n or c == t for t, n, c in zip(texts, needs, cleaned))
+
+
+@given(st.lists(st.one_of(ANY_TEXT, st.sampled_from(["Tổng", "Cộng", "Total x", "Grand total", " tổng số", "(Tổng)"])),
+                max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_the_total_label_filter_never_drops_a_total_label(texts):
+    totals, candidates = col(texts, is_total_label(V)), col(texts, could_be_total_label(V))
+    assert all(c or not t for t, c in zip(totals, candidates))
 
 
 # --- booleans ----------------------------------------------------------------------------
