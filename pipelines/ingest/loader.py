@@ -27,7 +27,10 @@ import hashlib
 import logging
 import os
 import stat
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import duckdb
@@ -272,16 +275,23 @@ def _process(
     return result, loaded, rejected
 
 
-def ingest_file(
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    path: Path,
-    pii_salt: str,
-    resolver: ProvinceResolver | None = None,
-) -> tuple[FileResult, pl.DataFrame | None]:
-    """Ingest one file of ``source`` (tables must exist). Returns its result and its rejected rows."""
-    spec = SOURCES[source]
-    resolver = resolver or default_resolver()
+@dataclass
+class _Prepared:
+    """One landing-folder entry read, hashed and (unless it is unchanged) processed, with
+    no database access: the part of a file's ingestion that can run ahead of the writes."""
+
+    name: str
+    sha: str
+    refused: str | None
+    data: bytes
+    processed: tuple[FileResult, pl.DataFrame | None, pl.DataFrame | None] | None = None
+
+
+def _prepare(
+    path: Path, spec: Source, pii_salt: str, resolver: ProvinceResolver, known: dict[str, str] | None
+) -> _Prepared:
+    """Read and hash ``path``; process it too unless ``known`` (file name -> SHA-256 last
+    ingested) says this very version was ingested already (``known=None``: never)."""
     name, refused = _ledger_name(path.name)
     data = b""
     if refused is None:
@@ -295,6 +305,22 @@ def ingest_file(
         sha = hashlib.sha256(b"not read\0" + os.fsencode(path.name) + b"\0" + target).hexdigest()
     else:
         sha = hashlib.sha256(data).hexdigest()
+    prepared = _Prepared(name, sha, refused, data)
+    if refused is None and known is not None and known.get(name) != sha:
+        prepared.processed = _process(spec, name, data, sha, pii_salt, resolver)
+        prepared.data = b""
+    return prepared
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection,
+    spec: Source,
+    prepared: _Prepared,
+    process,
+) -> tuple[FileResult, pl.DataFrame | None]:
+    """Decide what a prepared file is (unchanged, refused, duplicate, loaded) against the
+    database and write it; ``process()`` processes the file if that was not done ahead."""
+    source, name, sha = spec.name, prepared.name, prepared.sha
     state = con.execute(
         "select sha256, status from audit.ingest_file_state where source = ? and file_name = ?",
         [source, name],
@@ -305,8 +331,8 @@ def ingest_file(
     ):
         return FileResult(source, name, sha, SKIPPED, recorded=False,
                           message=f"unchanged since it was last ingested (then: {state[1]})"), None
-    if refused is not None:
-        result = FileResult(source, name, sha, REJECTED, message=refused)
+    if prepared.refused is not None:
+        result = FileResult(source, name, sha, REJECTED, message=prepared.refused)
         _write(con, spec, result, None, None, replaces)
         return result, None
     other = _loaded_elsewhere(con, source, sha, name)
@@ -315,9 +341,30 @@ def ingest_file(
                             message=f"same content (SHA-256) as '{other}', already ingested")
         _write(con, spec, result, None, None, replaces)
         return result, None
-    result, loaded, rejected = _process(spec, name, data, sha, pii_salt, resolver)
+    result, loaded, rejected = prepared.processed or process()
     _write(con, spec, result, loaded, rejected, replaces)
     return result, rejected
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    path: Path,
+    pii_salt: str,
+    resolver: ProvinceResolver | None = None,
+) -> tuple[FileResult, pl.DataFrame | None]:
+    """Ingest one file of ``source`` (tables must exist). Returns its result and its rejected rows."""
+    spec = SOURCES[source]
+    resolver = resolver or default_resolver()
+    prepared = _prepare(path, spec, pii_salt, resolver, known=None)
+    return _apply(
+        con, spec, prepared,
+        lambda: _process(spec, prepared.name, prepared.data, prepared.sha, pii_salt, resolver),
+    )
+
+
+READ_AHEAD = 2
+"""Files read and processed ahead of the one being written (one worker thread)."""
 
 
 def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii_salt: str) -> IngestReport:
@@ -326,22 +373,48 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii
 
     Files with another extension are recorded as rejected; hidden files and Office
     lock files (``~$``) are ignored. Creates the schemas and tables if missing.
+
+    One worker thread reads and processes the next files (polars, no database) while
+    this thread writes the current one into DuckDB; what happens to each file is still
+    decided and written in file-name order, here.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
     if not pii_salt:
         raise ValueError("pii_salt must not be empty")
     ensure_tables(con)
+    spec = SOURCES[source]
     report = IngestReport(source)
     resolver = default_resolver()
-    for path in list_files(Path(folder)):
-        result, rejected = ingest_file(con, source, path, pii_salt, resolver)
-        report.add(result, rejected)
-        log.info(
-            "%s/%s: %s (read %d, loaded %d, rejected %d)%s",
-            source, result.file_name, result.status, result.rows_read, result.rows_loaded,
-            result.rows_rejected, "" if result.recorded else " [unchanged, not recorded]",
+    known = dict(con.execute(
+        "select file_name, sha256 from audit.ingest_file_state where source = ?", [source]
+    ).fetchall())
+    paths = iter(list_files(Path(folder)))
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ingest-{source}")
+    try:
+        ahead: deque[Future[_Prepared]] = deque(
+            pool.submit(_prepare, p, spec, pii_salt, resolver, known) for p in islice(paths, READ_AHEAD)
         )
+        while ahead:
+            prepared = ahead.popleft().result()
+            following = next(paths, None)
+            if following is not None:
+                ahead.append(pool.submit(_prepare, following, spec, pii_salt, resolver, known))
+            # Processing that was not done ahead runs on the worker too: one thread parses.
+            result, rejected = _apply(
+                con, spec, prepared,
+                lambda p=prepared: pool.submit(
+                    _process, spec, p.name, p.data, p.sha, pii_salt, resolver
+                ).result(),
+            )
+            report.add(result, rejected)
+            log.info(
+                "%s/%s: %s (read %d, loaded %d, rejected %d)%s",
+                source, result.file_name, result.status, result.rows_read, result.rows_loaded,
+                result.rows_rejected, "" if result.recorded else " [unchanged, not recorded]",
+            )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return report
 
 

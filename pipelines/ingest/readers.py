@@ -304,6 +304,8 @@ def read_csv(data: bytes, source: Source) -> RawTable:
         raise FileRejected("empty file")
     best: tuple[int, str, _Header | None, list[int], str] | None = None
     for delimiter in DELIMITERS:
+        if best is not None and best[2] is not None and best[3] and delimiter not in text[:best[3][-1]]:
+            continue  # absent from the rows scanned: one cell per row, it cannot beat a complete header
         rows, ends = _head(text, delimiter)
         header, score, problem = find_header(rows, source)
         if header is not None:
