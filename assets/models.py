@@ -11,12 +11,18 @@ model's own step right after it is materialised:
 and ``great_expectations_suite`` on ``marts.target_vs_actual`` (blocking, its own step),
 when both published marts exist as models.
 
+A step does only the work its inputs require (``pipelines/model_state.py``): a model whose
+inputs have the versions it was last built from is not rebuilt and its recorded check
+outcomes are reported again; an incremental model rebuilds only its changed partitions
+and checks its grain on them.
+
 The graph is validated when the assets are built, so a model that reads an unknown
 table, or a cycle, fails loading the code location with a message naming the file,
 line and table.
 """
 
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,14 +31,19 @@ from typing import Any
 import dagster as dg
 
 from pipelines.config import PROJECT_ROOT
+from pipelines.model_state import PARTITIONS_ONLY, SKIP, BuildPlan, model_inputs, plan_build, record_build
 from pipelines.sql_models import (
+    ModelResult,
     SqlModel,
     grain_duplicates_sql,
     grain_nulls_sql,
     load_models,
     markdown_table,
     materialize,
+    materialize_partitions,
+    partition_filter,
     preview,
+    result_columns,
     run_check_query,
     topological_order,
     validate_graph,
@@ -91,31 +102,69 @@ def _check_specs(model: SqlModel) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def _check_queries(model: SqlModel) -> list[tuple[str, str, bool]]:
-    """(check name, query returning the bad rows, blocking) for every check of a model."""
+def _check_queries(model: SqlModel, partitions: list[int] | None = None) -> list[tuple[str, str, bool]]:
+    """(check name, query returning the bad rows, blocking) for every check of a model;
+    the grain checks only over ``partitions`` when given (the rest was checked before)."""
+    where = partition_filter(model, partitions) if partitions is not None else None
     return [
-        ("unique_grain", grain_duplicates_sql(model), True),
-        ("not_null_grain", grain_nulls_sql(model), True),
+        ("unique_grain", grain_duplicates_sql(model, where), True),
+        ("not_null_grain", grain_nulls_sql(model, where), True),
         *((audit.name, audit.sql, audit.blocking) for audit in model.audits),
     ]
 
 
-def _evaluate_check(con, name: str, bad_rows_sql: str, blocking: bool) -> dg.AssetCheckResult:
-    """Passes when ``bad_rows_sql`` returns no row; blocking checks fail with severity ERROR."""
+def _evaluate_check(con, name: str, bad_rows_sql: str, blocking: bool) -> dict:
+    """Run one check: passes when ``bad_rows_sql`` returns no row."""
     failing, columns, rows = run_check_query(con, bad_rows_sql)
+    return {"name": name, "passed": failing == 0, "blocking": blocking, "failing_rows": failing,
+            "preview": markdown_table(columns, rows), "sql": bad_rows_sql}
+
+
+def _check_result(outcome: dict, replayed_from: str | None = None) -> dg.AssetCheckResult:
+    """The Dagster result of a check outcome; blocking checks fail with severity ERROR.
+    A recorded outcome (``replayed_from``) has no preview: run its SQL to see the rows."""
+    preview = outcome.get("preview") or (
+        "_evaluated in an earlier build on the same data: run the SQL below to see the rows_"
+        if outcome["failing_rows"] else "_no failing rows_"
+    )
+    metadata = {
+        "failing_rows": outcome["failing_rows"],
+        "preview": dg.MetadataValue.md(preview),
+        "sql": _sql_md(outcome["sql"]),
+    }
+    if replayed_from is not None:
+        metadata["evaluated"] = f"in an earlier build: {replayed_from}"
     return dg.AssetCheckResult(
-        check_name=name,
-        passed=failing == 0,
-        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-        metadata={
-            "failing_rows": failing,
-            "preview": dg.MetadataValue.md(markdown_table(columns, rows)),
-            "sql": _sql_md(bad_rows_sql),
-        },
+        check_name=outcome["name"],
+        passed=outcome["passed"],
+        severity=dg.AssetCheckSeverity.ERROR if outcome["blocking"] else dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
     )
 
 
-def _model_asset(model: SqlModel, deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
+def build_model(con, model: SqlModel, models: Mapping[str, SqlModel]) -> tuple[BuildPlan, ModelResult, list[dict]]:
+    """Build a model as far as its inputs changed, evaluate its checks, record the build."""
+    inputs = model_inputs(con, sorted(model.reads), models, model.partition_by)
+    exists = bool(result_columns(con, model.schema, model.name))
+    plan = plan_build(con, model.key, model.build_hash, inputs, model.materialized == "incremental", exists)
+    if plan.action == SKIP:
+        (count,), = con.execute(f"select count(*) from {model.relation}").fetchall()
+        columns = result_columns(con, model.schema, model.name)
+        result = ModelResult(count, columns, model.sql, [c for c, _ in columns if model.column_description(c) is None])
+        return plan, result, plan.checks
+    if plan.action == PARTITIONS_ONLY:
+        result = materialize_partitions(con, model, plan.changed)
+        outcomes = [_evaluate_check(con, *q) for q in _check_queries(model, plan.changed)]
+    else:
+        result = materialize(con, model)
+        outcomes = [_evaluate_check(con, *q) for q in _check_queries(model)]
+    # recorded without the preview, whose rows need not come in the same order every time
+    recorded = [{k: v for k, v in o.items() if k != "preview"} for o in outcomes]
+    record_build(con, model.key, plan, recorded, model.materialized == "incremental")
+    return plan, result, outcomes
+
+
+def _model_asset(model: SqlModel, deps: list[dg.AssetKey], models: Mapping[str, SqlModel]) -> dg.AssetsDefinition:
     """One asset that materialises ``model`` in the run's working warehouse and evaluates
     its checks in the same step (one step per model keeps orchestration overhead low)."""
 
@@ -132,15 +181,21 @@ def _model_asset(model: SqlModel, deps: list[dg.AssetKey]) -> dg.AssetsDefinitio
             "dagster/column_schema": _definition_schema(model),
             "path": dg.MetadataValue.path(str(model.path)),
             "materialized": model.materialized,
+            **({"partition_by": model.partition_by} if model.partition_by else {}),
             "grain": ", ".join(model.grain),
             "sql": _sql_md(model.sql),
         },
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         with context.resources.warehouse.connect(context) as con:
-            result = materialize(con, model)
+            plan, result, outcomes = build_model(con, model, models)
             first_rows = preview(con, model)
-            check_results = [_evaluate_check(con, *query) for query in _check_queries(model)]
+        context.log.info(
+            f"{model.key}: {plan.action} ({plan.reason})"
+            + (f"; partitions {plan.changed}" if plan.action == PARTITIONS_ONLY else "")
+        )
+        replayed = plan.reason if plan.action == SKIP else None
+        check_results = [_check_result(o, replayed) for o in outcomes]
         if result.undocumented_columns:
             context.log.warning(
                 f"{model.key}: columns without a description in the header: {result.undocumented_columns}"
@@ -152,6 +207,9 @@ def _model_asset(model: SqlModel, deps: list[dg.AssetKey]) -> dg.AssetsDefinitio
                 "columns": dg.MetadataValue.table_schema(_runtime_schema(model, result.columns)),
                 "dagster/column_schema": _runtime_schema(model, result.columns),
                 "undocumented_columns": ", ".join(result.undocumented_columns) or "none",
+                "build": plan.action,
+                "build_reason": plan.reason,
+                **({"partitions_rebuilt": ", ".join(map(str, plan.changed))} if plan.action == PARTITIONS_ONLY else {}),
                 "sql": _sql_md(result.sql),
                 "preview": dg.MetadataValue.md(first_rows),
             },
@@ -165,8 +223,22 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def great_expectations_check(plan_targets_keys: Sequence[dg.AssetKey] = ()) -> dg.AssetChecksDefinition:
-    """The Great Expectations suite of ``pipelines.expectations`` as a blocking check on marts.target_vs_actual."""
+GE_SUITE_STATE = "check:marts.target_vs_actual:great_expectations_suite"
+"""Key under which the suite's last outcome is recorded in audit.model_versions."""
+
+
+def _suite_hash() -> str:
+    """Hash of the suite's definition (pipelines/expectations.py)."""
+    return hashlib.sha256((PROJECT_ROOT / "pipelines" / "expectations.py").read_bytes()).hexdigest()[:16]
+
+
+def great_expectations_check(
+    models: Mapping[str, SqlModel], plan_targets_keys: Sequence[dg.AssetKey] = ()
+) -> dg.AssetChecksDefinition:
+    """The Great Expectations suite of ``pipelines.expectations`` as a blocking check on
+    marts.target_vs_actual. When the tables it validates are unchanged since a build
+    that ran it, its recorded outcome is reported again (Great Expectations alone takes
+    5-10 s to import)."""
 
     @dg.asset_check(
         asset=dg.AssetKey(["marts", "target_vs_actual"]),
@@ -177,10 +249,18 @@ def great_expectations_check(plan_targets_keys: Sequence[dg.AssetKey] = ()) -> d
         additional_deps=[dg.AssetKey(["marts", "indicator_values"]), *plan_targets_keys],
     )
     def great_expectations_suite(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        from pipelines.expectations import run_marts_suite
-
         with context.resources.warehouse.connect(context.op_execution_context) as con:
-            success, results = run_marts_suite(con)
+            inputs = model_inputs(con, [TARGET_VS_ACTUAL, INDICATOR_VALUES, PLAN_TARGETS], models, None)
+            plan = plan_build(con, GE_SUITE_STATE, _suite_hash(), inputs, incremental=False, exists=True)
+            if plan.action == SKIP:
+                success, results = plan.checks[0]["success"], plan.checks[0]["results"]
+                context.log.info(f"great_expectations_suite: {plan.reason}: outcome of the earlier run reported")
+            else:
+                from pipelines.expectations import run_marts_suite
+
+                success, results = run_marts_suite(con)
+                record_build(con, GE_SUITE_STATE, plan, [{"success": success, "results": _json_safe(results)}],
+                             incremental=False)
         failing = [r for r in results if not r["success"]]
         table = markdown_table(
             ["table", "expectation", "column", "where", "unexpected_count", "examples"],
@@ -198,6 +278,7 @@ def great_expectations_check(plan_targets_keys: Sequence[dg.AssetKey] = ()) -> d
                 "failed_expectations": len(failing),
                 "failing": dg.MetadataValue.md(table if failing else "all expectations met"),
                 "results": dg.MetadataValue.json(_json_safe(results)),
+                **({"evaluated": f"in an earlier build: {plan.reason}"} if plan.action == SKIP else {}),
             },
         )
 
@@ -223,7 +304,7 @@ def build_model_assets(
     checks: list[dg.AssetChecksDefinition] = []
     for key in topological_order(models):
         model = models[key]
-        assets.append(_model_asset(model, _upstream_keys(model, models, ext)))
+        assets.append(_model_asset(model, _upstream_keys(model, models, ext), models))
     if TARGET_VS_ACTUAL in models and INDICATOR_VALUES in models:
-        checks.append(great_expectations_check(ext.get(PLAN_TARGETS, [])))
+        checks.append(great_expectations_check(models, ext.get(PLAN_TARGETS, [])))
     return assets, checks

@@ -88,7 +88,9 @@ def _read(con: duckdb.DuckDBPyConnection, table: str):
         return None
     from pipelines.sql_models import qualified_name
 
-    return con.execute(f"select * from {qualified_name(schema, name)}").df()
+    # in a fixed order, so that the examples of unexpected values are the same in every
+    # build (the outcome is recorded and reported again while the tables do not change)
+    return con.execute(f"select * from {qualified_name(schema, name)} order by all").df()
 
 
 def _missing(table: str) -> dict[str, Any]:

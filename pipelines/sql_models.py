@@ -6,7 +6,8 @@ The file starts with a header comment holding YAML, and the rest is one plain Du
 ``select`` (it may start with ``with``)::
 
     /* @model
-    materialized: table            # table | view, default table
+    materialized: table            # table | view | incremental, default table
+    partition_by: year             # incremental only: an integer column (see below)
     grain: [province_code, year]   # required: the columns that identify a row
     description: One row per province and year.   # required
     group: staging                 # optional Dagster group, default the folder name
@@ -19,6 +20,10 @@ The file starts with a header comment holding YAML, and the rest is one plain Du
         blocking: false            # default false (a warning)
     */
     select ...
+
+An ``incremental`` model is a table whose rows of one ``partition_by`` value depend only
+on the rows with that value of the inputs having the column: a build deletes and inserts
+again only the values whose inputs changed (``pipelines/model_state.py`` decides which).
 
 This module parses the files (sqlglot), infers dependencies with sqlglot's
 scope traversal, validates the graph (unknown tables, cycles), orders it, and
@@ -44,8 +49,8 @@ from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.optimizer.scope import traverse_scope
 
 DIALECT = "duckdb"
-MATERIALIZATIONS = ("table", "view")
-HEADER_KEYS = ("materialized", "grain", "description", "columns", "group", "audits")
+MATERIALIZATIONS = ("table", "view", "incremental")
+HEADER_KEYS = ("materialized", "partition_by", "grain", "description", "columns", "group", "audits")
 AUDIT_KEYS = ("name", "description", "sql", "blocking")
 RESERVED_CHECK_NAMES = ("unique_grain", "not_null_grain")
 PREVIEW_ROWS = 10
@@ -105,6 +110,7 @@ class SqlModel:
     description: str
     grain: list[str]
     materialized: str = "table"
+    partition_by: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     group: str = ""
     audits: list[Audit] = field(default_factory=list)
@@ -136,6 +142,17 @@ class SqlModel:
     def relation(self) -> str:
         """The quoted DuckDB relation name, ``"schema"."name"``."""
         return qualified_name(self.schema, self.name)
+
+    @property
+    def reads(self) -> set[str]:
+        """Tables read by the model's body and its audits (its step's inputs)."""
+        return (set(self.depends_on).union(*(a.depends_on for a in self.audits))) - {self.key}
+
+    @property
+    def build_hash(self) -> str:
+        """Hash of what defines the built table: the file and the glossary entries it uses."""
+        used = sorted((k, v) for k, v in self.glossary.items() if k not in self.columns)
+        return hashlib.sha256(repr((self.file_hash, used)).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass
@@ -305,7 +322,9 @@ def parse_model_text(text: str, path: Path, schema: str) -> SqlModel:
 
     materialized = header.get("materialized", "table")
     if materialized not in MATERIALIZATIONS:
-        raise ModelParseError(f"{where}: materialized must be 'table' or 'view', got {materialized!r}")
+        raise ModelParseError(
+            f"{where}: materialized must be 'table', 'view' or 'incremental', got {materialized!r}"
+        )
     description = header.get("description")
     if not isinstance(description, str) or not description.strip():
         raise ModelParseError(f"{where}: the header needs a non-empty 'description'")
@@ -314,6 +333,13 @@ def parse_model_text(text: str, path: Path, schema: str) -> SqlModel:
         raise ModelParseError(f"{where}: the header needs 'grain: [column, ...]' (a non-empty list of column names)")
     if len({g.lower() for g in grain}) != len(grain):
         raise ModelParseError(f"{where}: 'grain' lists a column twice: {grain}")
+    partition_by = header.get("partition_by")
+    if (materialized == "incremental") != (partition_by is not None):
+        raise ModelParseError(f"{where}: 'partition_by' is required with 'materialized: incremental' and only there")
+    if partition_by is not None:
+        _require_ident(partition_by, "'partition_by'", where)
+        if partition_by not in grain:
+            raise ModelParseError(f"{where}: 'partition_by' ({partition_by}) must be one of the grain columns")
     columns = header.get("columns") or {}
     if not isinstance(columns, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in columns.items()
@@ -374,6 +400,7 @@ def parse_model_text(text: str, path: Path, schema: str) -> SqlModel:
         description=description.strip(),
         grain=list(grain),
         materialized=materialized,
+        partition_by=partition_by,
         columns={k: v.strip() for k, v in columns.items()},
         group=group,
         audits=audits,
@@ -563,7 +590,7 @@ def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel) -> ModelResult:
     ColumnDocError and rolls back (the previous version stays). Result columns without a
     description are allowed and listed in ``undocumented_columns``.
     """
-    kind = model.materialized
+    kind = "table" if model.materialized == "incremental" else model.materialized
     rel = model.relation
     con.execute("begin transaction")
     try:
@@ -605,16 +632,50 @@ def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel) -> ModelResult:
     )
 
 
-def grain_duplicates_sql(model: SqlModel) -> str:
-    """A query returning every row whose grain value is shared with another row."""
+def partition_filter(model: SqlModel, values: Iterable[int], alias: str | None = None) -> str:
+    """``<partition column> in (v1, v2, ...)``: integer literals, so that DuckDB prunes
+    row groups by their min/max (a bound list parameter is not pushed into the scans)."""
+    column = quote_identifier(model.partition_by or "")
+    literals = ", ".join(str(int(v)) for v in sorted(set(values)))
+    return f"{alias + '.' if alias else ''}{column} in ({literals or 'null'})"
+
+
+def materialize_partitions(con: duckdb.DuckDBPyConnection, model: SqlModel, values: Sequence[int]) -> ModelResult:
+    """Rebuild only the partitions ``values`` of an incremental model that exists: delete
+    their rows and insert the model's rows having those values, in one transaction."""
+    rel = model.relation
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {rel} where {partition_filter(model, values)}")
+        con.execute(
+            f"insert into {rel} by name\nselect * from (\n{model.sql}\n) as model_rows"
+            f"\nwhere {partition_filter(model, values, 'model_rows')}"
+        )
+        columns = result_columns(con, model.schema, model.name)
+        row_count = con.execute(f"select count(*) from {rel}").fetchall()[0][0]
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return ModelResult(
+        row_count=int(row_count),
+        columns=columns,
+        sql=model.sql,
+        undocumented_columns=[c for c, _ in columns if model.column_description(c) is None],
+    )
+
+
+def grain_duplicates_sql(model: SqlModel, where: str | None = None) -> str:
+    """A query returning every row whose grain value is shared with another row (among
+    the rows matching ``where``, e.g. the partitions just rebuilt)."""
     cols = ", ".join(quote_identifier(g) for g in model.grain)
-    return f"select * from {model.relation} qualify count(*) over (partition by {cols}) > 1 order by {cols}"
+    return f"select * from {model.relation}{' where ' + where if where else ''} qualify count(*) over (partition by {cols}) > 1 order by {cols}"
 
 
-def grain_nulls_sql(model: SqlModel) -> str:
-    """A query returning every row with a NULL in a grain column."""
+def grain_nulls_sql(model: SqlModel, where: str | None = None) -> str:
+    """A query returning every row with a NULL in a grain column (among the rows matching ``where``)."""
     cond = " or ".join(f"{quote_identifier(g)} is null" for g in model.grain)
-    return f"select * from {model.relation} where {cond}"
+    return f"select * from {model.relation} where {'(' + where + ') and ' if where else ''}({cond})"
 
 
 def preview_sql(model: SqlModel, limit: int = PREVIEW_ROWS) -> str:

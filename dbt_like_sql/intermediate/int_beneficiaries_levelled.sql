@@ -1,5 +1,6 @@
 /* @model
-materialized: table
+materialized: incremental
+partition_by: year
 grain: [province_list, province_code, district_key, commune_key, year, period_month, group_code]
 description: >
   Beneficiary rows after the level rule of CONTRACT §2.2, resolved per province as

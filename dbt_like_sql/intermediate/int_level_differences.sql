@@ -1,5 +1,6 @@
 /* @model
-materialized: table
+materialized: incremental
+partition_by: year
 grain: [province_list, province_code, year, period_month, group_code]
 description: >
   Where a province reported both a province-level row and district/commune rows for

@@ -1,0 +1,262 @@
+"""What the SQL models were last built from, so that a build only does the work its
+new inputs require (issue 8: the nightly increment is proportional to the new files).
+
+Every table a model reads has a **version**, a hash that changes whenever its content
+may have changed:
+
+* a model's version is derived from its own file (SQL and header) and the versions of
+  the tables it reads (body and audits), and is recorded in ``audit.model_versions``
+  when the model is built;
+* ``raw.<source>``, ``audit.ingested_files`` and ``audit.rejected_rows`` change only
+  when ingestion records a file, so their version is a hash of the ingestion state
+  (``audit.ingest_file_state``: every file name with the SHA-256 of its current version)
+  — no scan of the millions of raw rows;
+* any other table (the seeds, a few hundred rows) is hashed whole.
+
+A model whose version equals the recorded one is not rebuilt, and the outcome of its
+checks, recorded with it, is reported again (same data, same outcome).
+
+An **incremental** model (``materialized: incremental`` with ``partition_by: year``)
+promises that the rows of one year depend only on that year's rows of the inputs that
+have the partition column (the other inputs are read whole). Its inputs' versions are
+then kept per year: ``audit.model_partitions`` for an incremental model, and for a raw
+table the SHA-256 of the files holding rows of that year. Only the years whose inputs
+changed (or that disappeared) are deleted and inserted again; a change in an input read
+whole, or in the model's file, rebuilds every year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+VERSIONS = "audit.model_versions"
+PARTITIONS = "audit.model_partitions"
+INGEST_STATE = "audit.ingest_file_state"
+LEDGER_TABLES = ("audit.ingested_files", "audit.rejected_rows")
+"""Tables written only together with ``audit.ingest_file_state``, by ingestion."""
+
+BUILD, PARTITIONS_ONLY, SKIP = "build", "partitions", "skip"
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
+
+
+def ensure_state_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the state tables if missing."""
+    if _exists(con, VERSIONS) and _exists(con, PARTITIONS):
+        return
+    con.execute("create schema if not exists audit")
+    con.execute(
+        f"create table if not exists {VERSIONS} (model varchar primary key, version varchar not null,"
+        " checks varchar not null)"
+    )
+    con.execute(
+        f"create table if not exists {PARTITIONS} (model varchar not null, partition_value bigint not null,"
+        " signature varchar not null, primary key (model, partition_value))"
+    )
+    for table, text in (
+        (VERSIONS, "Version of each SQL model as last built (pipelines/model_state.py) and the outcome "
+                   "of its checks then; a model whose inputs have the same versions is not rebuilt."),
+        (PARTITIONS, "Per partition (year) of each incremental SQL model: the signature of the inputs "
+                     "it was last built from; only partitions whose signature changed are rebuilt."),
+    ):
+        con.execute(f"comment on table {table} is '{text}'")
+
+
+def _split(table: str) -> tuple[str, str]:
+    schema, _, name = table.partition(".")
+    return schema, name
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = _split(table)
+    return bool(con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?"
+        " and database_name = current_database()", [schema, name]
+    ).fetchall()[0][0])
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    schema, name = _split(table)
+    return bool(con.execute(
+        "select count(*) from duckdb_columns() where schema_name = ? and table_name = ? and column_name = ?"
+        " and database_name = current_database()", [schema, name, column]
+    ).fetchall()[0][0])
+
+
+def _quoted(table: str) -> str:
+    schema, name = _split(table)
+    return f'"{schema}"."{name}"'
+
+
+def _ingest_state_version(con: duckdb.DuckDBPyConnection, source: str | None) -> str:
+    if not _exists(con, INGEST_STATE):
+        return "no ingestion"
+    rows = con.execute(
+        f"select md5(coalesce(string_agg(source || '/' || file_name || ':' || sha256 || ':' || status, chr(10)"
+        f" order by source, file_name), '')), count(*) from {INGEST_STATE}"
+        " where ? is null or source = ?",
+        [source, source],
+    ).fetchall()
+    (ledger_rows,), = con.execute(
+        "select count(*) from audit.ingested_files"
+    ).fetchall() if _exists(con, "audit.ingested_files") else [(0,)]
+    return _digest("ingest", source, *rows[0], ledger_rows)
+
+
+def external_version(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Version of a table the models read but do not build (see the module doc)."""
+    if not _exists(con, table):
+        return "missing"
+    schema, name = _split(table)
+    if schema == "raw" and _has_column(con, table, "file_name"):
+        return _ingest_state_version(con, name)
+    if table in LEDGER_TABLES:
+        return _ingest_state_version(con, None)
+    (content,), = con.execute(
+        f"select md5(coalesce(string_agg(cast(t as varchar), chr(10) order by cast(t as varchar)), ''))"
+        f" from {_quoted(table)} as t"
+    ).fetchall()
+    return _digest("content", content)
+
+
+def external_partitions(con: duckdb.DuckDBPyConnection, table: str, column: str) -> dict[int, str] | None:
+    """Per value of ``column``, the version of a raw table's rows having it: the files
+    (name and SHA-256) holding such rows. None when the table is not partitioned so."""
+    schema, name = _split(table)
+    if schema != "raw" or not _exists(con, table) or not _has_column(con, table, column) \
+            or not _has_column(con, table, "file_name") or not _exists(con, INGEST_STATE):
+        return None
+    rows = con.execute(
+        f'select p.part, md5(string_agg(p.file_name || \':\' || coalesce(s.sha256, \'\'), chr(10)'
+        f' order by p.file_name))'
+        f' from (select distinct "{column}" as part, file_name from {_quoted(table)}'
+        f' where "{column}" is not null) as p'
+        f" left join {INGEST_STATE} as s on s.source = ? and s.file_name = p.file_name"
+        f" group by p.part",
+        [name],
+    ).fetchall()
+    return {int(part): sig for part, sig in rows}
+
+
+@dataclass
+class Inputs:
+    """The versions of what a model reads."""
+
+    whole: dict[str, str] = field(default_factory=dict)
+    """table -> version, for tables read whole."""
+    partitioned: dict[str, dict[int, str]] = field(default_factory=dict)
+    """table -> partition value -> version, for inputs having the model's partition column."""
+
+
+@dataclass
+class BuildPlan:
+    """What a build of one model has to do."""
+
+    action: str
+    """``build`` (the whole table), ``partitions`` (delete and insert ``changed``) or ``skip``."""
+    version: str
+    reason: str
+    partitions: dict[int, str] = field(default_factory=dict)
+    """Incremental models: every partition's signature after the build."""
+    changed: list[int] = field(default_factory=list)
+    """Partitions rebuilt (``partitions``) or removed."""
+    checks: list[dict] = field(default_factory=list)
+    """``skip``: the check outcomes recorded with the version."""
+
+
+def model_inputs(
+    con: duckdb.DuckDBPyConnection,
+    reads: Sequence[str],
+    models: Mapping[str, object],
+    partition_by: str | None,
+) -> Inputs:
+    """The versions of the tables ``reads`` (models in ``models``, others external),
+    per partition where the model is incremental and the input has its partition column."""
+    ensure_state_tables(con)
+    inputs = Inputs()
+    for table in sorted(set(reads)):
+        if table in models:
+            upstream = models[table]
+            if partition_by is not None and getattr(upstream, "partition_by", None) == partition_by:
+                rows = con.execute(
+                    f"select partition_value, signature from {PARTITIONS} where model = ?", [table]
+                ).fetchall()
+                inputs.partitioned[table] = {int(p): s for p, s in rows}
+            got = con.execute(f"select version from {VERSIONS} where model = ?", [table]).fetchall()
+            inputs.whole[table] = got[0][0] if got else "never built"
+            if table in inputs.partitioned:
+                del inputs.whole[table]
+            continue
+        parts = external_partitions(con, table, partition_by) if partition_by is not None else None
+        if parts is not None:
+            inputs.partitioned[table] = parts
+        else:
+            inputs.whole[table] = external_version(con, table)
+    return inputs
+
+
+def plan_build(
+    con: duckdb.DuckDBPyConnection,
+    key: str,
+    file_hash: str,
+    inputs: Inputs,
+    incremental: bool,
+    exists: bool,
+) -> BuildPlan:
+    """Compare a model's inputs with those it was last built from."""
+    whole = _digest(file_hash, *(f"{t}={v}" for t, v in sorted(inputs.whole.items())))
+    partitions: dict[int, str] = {}
+    if incremental:
+        values = sorted(set().union(*inputs.partitioned.values())) if inputs.partitioned else []
+        for value in values:
+            partitions[value] = _digest(
+                whole, *(f"{t}={parts.get(value, '-')}" for t, parts in sorted(inputs.partitioned.items()))
+            )
+    version = _digest(whole, *(f"{p}={s}" for p, s in sorted(partitions.items())))
+    got = con.execute(f"select version, checks from {VERSIONS} where model = ?", [key]).fetchall()
+    if not exists or not got:
+        return BuildPlan(BUILD, version, "first build", partitions)
+    if got[0][0] == version:
+        return BuildPlan(SKIP, version, "inputs unchanged since the last build", partitions,
+                         checks=json.loads(got[0][1]))
+    if not incremental:
+        return BuildPlan(BUILD, version, "inputs changed", partitions)
+    stored = dict(con.execute(
+        f"select partition_value, signature from {PARTITIONS} where model = ?", [key]
+    ).fetchall())
+    changed = sorted(
+        {p for p, s in partitions.items() if stored.get(p) != s} | (set(stored) - set(partitions))
+    )
+    if not stored or len(changed) >= len(set(stored) | set(partitions)):
+        return BuildPlan(BUILD, version, "every partition changed", partitions, changed)
+    return BuildPlan(
+        PARTITIONS_ONLY, version, f"{len(changed)} of {len(partitions)} partitions changed", partitions, changed
+    )
+
+
+def record_build(
+    con: duckdb.DuckDBPyConnection, key: str, plan: BuildPlan, checks: Sequence[dict], incremental: bool
+) -> None:
+    """Record the version a model was built at, its partitions and its check outcomes."""
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {VERSIONS} where model = ?", [key])
+        con.execute(f"insert into {VERSIONS} values (?, ?, ?)", [key, plan.version, json.dumps(list(checks))])
+        if incremental or plan.partitions:
+            con.execute(f"delete from {PARTITIONS} where model = ?", [key])
+            if plan.partitions:
+                con.executemany(
+                    f"insert into {PARTITIONS} values (?, ?, ?)",
+                    [[key, p, s] for p, s in sorted(plan.partitions.items())],
+                )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
