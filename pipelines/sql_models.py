@@ -54,6 +54,7 @@ HEADER_KEYS = ("materialized", "partition_by", "grain", "description", "columns"
 AUDIT_KEYS = ("name", "description", "sql", "blocking")
 RESERVED_CHECK_NAMES = ("unique_grain", "not_null_grain")
 PREVIEW_ROWS = 10
+PREVIEW_SCAN_ROWS = 100_000  # a preview orders at most this many rows (all of a smaller table)
 
 _HEADER_RE = re.compile(r"\A\s*/\*\s*@model\b(?P<yaml>.*?)\*/", re.S)
 _IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -667,9 +668,12 @@ def materialize_partitions(con: duckdb.DuckDBPyConnection, model: SqlModel, valu
 
 def grain_duplicates_sql(model: SqlModel, where: str | None = None) -> str:
     """A query returning every row whose grain value is shared with another row (among
-    the rows matching ``where``, e.g. the partitions just rebuilt)."""
+    the rows matching ``where``, e.g. the partitions just rebuilt).
+
+    Unordered: a passing check reads it to find no row, and ordering millions of rows
+    for that would cost more than finding the duplicates."""
     cols = ", ".join(quote_identifier(g) for g in model.grain)
-    return f"select * from {model.relation}{' where ' + where if where else ''} qualify count(*) over (partition by {cols}) > 1 order by {cols}"
+    return f"select * from {model.relation}{' where ' + where if where else ''} qualify count(*) over (partition by {cols}) > 1"
 
 
 def grain_nulls_sql(model: SqlModel, where: str | None = None) -> str:
@@ -678,10 +682,17 @@ def grain_nulls_sql(model: SqlModel, where: str | None = None) -> str:
     return f"select * from {model.relation} where {'(' + where + ') and ' if where else ''}({cond})"
 
 
-def preview_sql(model: SqlModel, limit: int = PREVIEW_ROWS) -> str:
-    """The first rows of the model in grain order."""
+def preview_sql(model: SqlModel, limit: int = PREVIEW_ROWS, scan_rows: int = PREVIEW_SCAN_ROWS) -> str:
+    """The first ``limit`` rows in grain order of the first ``scan_rows`` rows of the model.
+
+    A table of at most ``scan_rows`` rows is previewed in grain order (the same rows on
+    every build); of a bigger one only its first ``scan_rows`` stored rows are ordered,
+    so that showing ten rows never orders a table of millions."""
     cols = ", ".join(quote_identifier(g) for g in model.grain)
-    return f"select * from {model.relation} order by {cols} limit {int(limit)}"
+    return (
+        f"select * from (select * from {model.relation} limit {int(scan_rows)}) as first_rows "
+        f"order by {cols} limit {int(limit)}"
+    )
 
 
 def run_check_query(
@@ -689,13 +700,18 @@ def run_check_query(
 ) -> tuple[int, list[str], list[tuple]]:
     """Run a query that returns bad rows: ``(number of bad rows, column names, first rows)``.
 
-    The preview query runs only when there are bad rows: a passing check costs one query."""
-    count = con.execute(f"select count(*) from (\n{bad_rows_sql}\n) as bad_rows").fetchone()[0]
-    if count == 0:
+    One query fetches up to ``limit + 1`` rows: a passing check (no row) or one with at
+    most ``limit`` bad rows costs that query alone; only when there are more is a second
+    query needed, to count them. No column names when there is no bad row."""
+    cur = con.execute(f"select * from (\n{bad_rows_sql}\n) as bad_rows limit {int(limit) + 1}")
+    rows = cur.fetchall()
+    if not rows:
         return 0, [], []
-    cur = con.execute(f"select * from (\n{bad_rows_sql}\n) as bad_rows limit {int(limit)}")
     names = [d[0] for d in cur.description]
-    return int(count), names, cur.fetchall()
+    if len(rows) <= limit:
+        return len(rows), names, rows
+    count = con.execute(f"select count(*) from (\n{bad_rows_sql}\n) as bad_rows").fetchone()[0]
+    return int(count), names, rows[:limit]
 
 
 def _cell(value: Any) -> str:

@@ -19,6 +19,8 @@ from pipelines.sql_models import (
     markdown_table,
     materialize,
     parse_model_file,
+    preview,
+    preview_sql,
     run_check_query,
     table_references,
     topological_order,
@@ -304,6 +306,39 @@ def test_grain_check_queries_find_bad_rows(tmp_path, con):
     assert (n, cols, sorted(rows)) == (2, ["k", "v"], [(1, "a"), (1, "b")])  # both rows of key 1
     n, _, rows = run_check_query(con, grain_nulls_sql(m))
     assert (n, rows) == (1, [(None, "d")])
+
+
+class CountingConnection:
+    """A connection that counts the queries run through it."""
+
+    def __init__(self, con):
+        self.con, self.queries = con, []
+
+    def execute(self, sql, *args):
+        self.queries.append(sql)
+        return self.con.execute(sql, *args)
+
+
+def test_a_check_query_runs_once_unless_there_are_more_bad_rows_than_the_preview(con):
+    bad_rows = "select * from range(?) as t(i) where i % 2 = 1"
+    for n_rows, failing, queries in ((0, 0, 1), (20, 10, 1), (21, 10, 1), (22, 11, 2), (1000, 500, 2)):
+        counting = CountingConnection(con)
+        n, cols, rows = run_check_query(counting, bad_rows.replace("?", str(n_rows)), limit=10)
+        assert (n, len(counting.queries)) == (failing, queries), n_rows
+        assert len(rows) == min(failing, 10) and cols == (["i"] if failing else [])
+        assert all(i % 2 == 1 for (i,) in rows)
+
+
+def test_preview_orders_a_small_table_by_grain_and_only_the_first_rows_of_a_big_one(tmp_path, con):
+    m = parse_model_file(write(tmp_path, "staging/stg_a.sql", header(grain="[k]") + (
+        "select 10 - i as k, 'row ' || i as v from range(10) as t(i)")))
+    materialize(con, m)
+    assert "| k | v |" in preview(con, m, limit=3)
+    assert con.execute(preview_sql(m, limit=3)).fetchall() == [(1, "row 9"), (2, "row 8"), (3, "row 7")]
+    sql = preview_sql(m, limit=3, scan_rows=5)
+    assert "limit 5" in sql and "order by" in sql
+    assert len(con.execute(sql).fetchall()) == 3
+    assert "order by" not in grain_duplicates_sql(m).lower()  # a passing grain check orders nothing
 
 
 def test_markdown_table_escapes_pipes_and_shows_null():
