@@ -1,5 +1,7 @@
 """The Great Expectations suite on the published marts (CONTRACT §4)."""
 
+import subprocess
+import sys
 import textwrap
 
 import dagster as dg
@@ -7,6 +9,7 @@ import duckdb
 import pytest
 
 from assets.models import build_model_assets
+from pipelines.config import PROJECT_ROOT
 from pipelines.expectations import run_marts_suite
 from pipelines.resources import WarehouseResource
 
@@ -160,3 +163,18 @@ def test_great_expectations_asset_check(tmp_path):
     assert "expect_column_values_to_be_between" in evaluation.metadata["failing"].value
     assert "120" in evaluation.metadata["failing"].value
     assert "indicator_code ends with _pct" in evaluation.metadata["failing"].value
+
+
+def test_prewarm_imports_great_expectations_once_on_a_background_thread():
+    # in a fresh interpreter: this test process may have imported Great Expectations already
+    code = (
+        "import sys, threading\n"
+        "import pipelines.expectations as e\n"
+        "assert 'great_expectations' not in sys.modules\n"
+        "assert e.prewarm() and not e.prewarm()\n"
+        "assert e._prewarm_thread.name == 'import-gx' and e._prewarm_thread is not threading.main_thread()\n"
+        "e._prewarm_thread.join()\n"
+        "assert 'great_expectations' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
