@@ -1,5 +1,6 @@
 /* @model
-materialized: table
+materialized: incremental
+partition_by: year
 grain: [province_list, province_code, district_key, commune_key, year, period_month, group_code]
 description: >
   Beneficiary counts as currently reported: one row per reporting unit, period and
@@ -25,33 +26,64 @@ columns:
   file_name: the file this row comes from
   row_number: 1-based data row in that file
 */
-with ranked as (
+-- The supersede rule without ranking every row: rows are counted per year and hash of
+-- their key, and only the rows whose hash occurs more than once (a key reported again,
+-- or the rare hash collision of two keys) are ranked on the full key. Both steps keep
+-- year in their partitions, so that a build of some years (partition_by) reads only
+-- their rows.
+with keyed as (
     select
         b.*,
-        row_number() over (
-            partition by
-                b.province_list, b.province_code,
-                lower(trim(coalesce(b.district, ''))), lower(trim(coalesce(b.commune, ''))),
-                b.year, coalesce(b.month, 12), b.group_code
-            order by b.file_name desc, b.row_number desc
-        ) as version_rank,
+        lower(trim(coalesce(b.district, ''))) as district_key,
+        lower(trim(coalesce(b.commune, ''))) as commune_key,
+        cast(coalesce(b.month, 12) as integer) as period_month,
     from raw.beneficiaries as b
+),
+
+counted as (
+    select
+        k.*,
+        count(*) over (
+            partition by k.year, hash(
+                k.province_list, k.province_code, k.district_key, k.commune_key, k.year, k.period_month, k.group_code
+            )
+        ) as rows_with_key_hash,
+    from keyed as k
+),
+
+current_rows as (
+    -- the only version of its key
+    select c.*,
+    from counted as c
+    where c.rows_with_key_hash = 1
+
+    union all
+
+    -- the latest version of a key reported more than once (later file, then later row)
+    select c.*,
+    from counted as c
+    where c.rows_with_key_hash > 1
+    qualify row_number() over (
+        partition by c.province_list, c.province_code, c.district_key, c.commune_key, c.year, c.period_month, c.group_code
+        order by c.file_name desc, c.row_number desc
+    ) = 1
 )
+
 select
     r.province_list,
     r.province_code,
     r.province_remapped,
     r.district,
-    lower(trim(coalesce(r.district, ''))) as district_key,
+    r.district_key,
     r.commune,
-    lower(trim(coalesce(r.commune, ''))) as commune_key,
+    r.commune_key,
     case
         when r.commune is not null then 'commune'
         when r.district is not null then 'district'
         else 'province'
     end as report_level,
     cast(r.year as integer) as year,
-    cast(coalesce(r.month, 12) as integer) as period_month,
+    r.period_month,
     r.month is null as is_annual_report,
     r.group_code,
     cast(r.in_difficulty as bigint) as in_difficulty,
@@ -63,5 +95,4 @@ select
     cast(r.monthly_allowance as bigint) as monthly_allowance,
     r.file_name,
     r.row_number,
-from ranked as r
-where r.version_rank = 1
+from current_rows as r
