@@ -3,7 +3,7 @@ materialized: table
 grain: [geography, area_level, province_code, district_key, facility_id, year]
 description: >
   Active units (status = active) of each year's roster placed in the areas they count
-  for, in the same geographies as int_beneficiary_area_rows: as_reported (from 2025
+  for, in the same geographies as int_beneficiary_area_years: as_reported (from 2025
   on the new provinces, since a roster is dated 31 December), current (the 34
   provinces) and pre-2025 districts as reported.
 columns:
