@@ -105,7 +105,7 @@ def _ingest_state_version(con: duckdb.DuckDBPyConnection, source: str | None) ->
         [source, source],
     ).fetchall()
     (ledger_rows,), = con.execute(
-        "select count(*) from audit.ingested_files"
+        "select count(*) from audit.ingested_files where ? is null or source = ?", [source, source]
     ).fetchall() if _exists(con, "audit.ingested_files") else [(0,)]
     return _digest("ingest", source, *rows[0], ledger_rows)
 

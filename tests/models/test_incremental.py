@@ -34,7 +34,7 @@ from pipelines.sql_models import load_models, parse_model_text, topological_orde
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = load_models(REPO / "dbt_like_sql")
-CFG = gen.Config(scale=0.05, first_year=2024, last_year=2025, provinces=("62", "51"), corrections=0.0)
+CFG = gen.Config(scale=0.05, first_year=2023, last_year=2025, provinces=("62", "51"), corrections=0.0)
 SALT = "incremental-test"
 BENEFICIARY_CHAIN = [k for k, m in MODELS.items() if m.materialized == "incremental"]
 
