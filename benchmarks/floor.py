@@ -216,7 +216,8 @@ def run_models(con: duckdb.DuckDBPyConnection, models_dir: Path = MODELS_DIR) ->
         model = models[key]
         start = time.perf_counter()
         con.execute(f"create schema if not exists {quote_identifier(model.schema)}")
-        con.execute(f"create or replace {model.materialized} {model.relation} as\n{model.sql}\n")
+        kind = "view" if model.materialized == "view" else "table"  # an incremental model is a table
+        con.execute(f"create or replace {kind} {model.relation} as\n{model.sql}\n")
         timings[key] = time.perf_counter() - start
     return timings
 
