@@ -151,15 +151,17 @@ def build_model(con, model: SqlModel, models: Mapping[str, SqlModel]) -> tuple[B
         (count,), = con.execute(f"select count(*) from {model.relation}").fetchall()
         columns = result_columns(con, model.schema, model.name)
         result = ModelResult(count, columns, model.sql, [c for c, _ in columns if model.column_description(c) is None])
-        return plan, result, plan.checks
+        queries = {name: sql for name, sql, _ in _check_queries(model)}
+        return plan, result, [{**o, "sql": queries.get(o["name"], "")} for o in plan.checks]
     if plan.action == PARTITIONS_ONLY:
         result = materialize_partitions(con, model, plan.changed)
         outcomes = [_evaluate_check(con, *q) for q in _check_queries(model, plan.changed)]
     else:
         result = materialize(con, model)
         outcomes = [_evaluate_check(con, *q) for q in _check_queries(model)]
-    # recorded without the preview, whose rows need not come in the same order every time
-    recorded = [{k: v for k, v in o.items() if k != "preview"} for o in outcomes]
+    # Recorded without the preview (its rows need not come in the same order every time)
+    # and the SQL (restricted to the partitions rebuilt): the same data gives the same record.
+    recorded = [{k: v for k, v in o.items() if k not in ("preview", "sql")} for o in outcomes]
     record_build(con, model.key, plan, recorded, model.materialized == "incremental")
     return plan, result, outcomes
 
