@@ -363,8 +363,10 @@ def ingest_file(
     )
 
 
-READ_AHEAD = 2
-"""Files read and processed ahead of the one being written (one worker thread)."""
+READ_AHEAD = 4
+"""Files read and processed ahead of the one being written."""
+WORKERS = 2
+"""Threads reading and processing files (polars and DuckDB release the GIL while they work)."""
 
 
 def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii_salt: str) -> IngestReport:
@@ -374,9 +376,9 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii
     Files with another extension are recorded as rejected; hidden files and Office
     lock files (``~$``) are ignored. Creates the schemas and tables if missing.
 
-    One worker thread reads and processes the next files (polars, no database) while
-    this thread writes the current one into DuckDB; what happens to each file is still
-    decided and written in file-name order, here.
+    Worker threads read and process the next files (polars, no database) while this
+    thread writes the current one into DuckDB; what happens to each file is still decided
+    and written in file-name order, here, so the result does not depend on the threads.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
@@ -390,7 +392,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii
         "select file_name, sha256 from audit.ingest_file_state where source = ?", [source]
     ).fetchall())
     paths = iter(list_files(Path(folder)))
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ingest-{source}")
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix=f"ingest-{source}")
     try:
         ahead: deque[Future[_Prepared]] = deque(
             pool.submit(_prepare, p, spec, pii_salt, resolver, known) for p in islice(paths, READ_AHEAD)
@@ -400,7 +402,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii
             following = next(paths, None)
             if following is not None:
                 ahead.append(pool.submit(_prepare, following, spec, pii_salt, resolver, known))
-            # Processing that was not done ahead runs on the worker too: one thread parses.
+            # Processing that was not done ahead runs on a worker too.
             result, rejected = _apply(
                 con, spec, prepared,
                 lambda p=prepared: pool.submit(

@@ -82,15 +82,18 @@ def _via_unique(df: pl.DataFrame, column: str, parse, dtype: pl.DataType, memo_k
     by the parser named ``memo_key`` (in this process) are not parsed again."""
     values = df.get_column(column)
     distinct = values.drop_nulls().unique().to_list()
-    memo = _memo.setdefault(memo_key, {})
-    new = [v for v in distinct if v not in memo]
+    memo = _memo.setdefault(memo_key, {})  # shared by the ingestion worker threads
+    known = {v: memo[v] for v in distinct if v in memo}
+    new = [v for v in distinct if v not in known]
     if new:
-        if len(memo) + len(new) > _MEMO_LIMIT:
-            memo.clear()
         parsed = pl.DataFrame({"v": new}, schema={"v": pl.String}).select(parse(pl.col("v")).alias("out"))
-        memo.update(zip(new, parsed.to_series().to_list()))
+        fresh = dict(zip(new, parsed.to_series().to_list()))
+        known.update(fresh)
+        if len(memo) + len(fresh) > _MEMO_LIMIT:
+            memo.clear()
+        memo.update(fresh)
     return values.replace_strict(
-        distinct, [memo[v] for v in distinct], default=None, return_dtype=dtype
+        distinct, [known[v] for v in distinct], default=None, return_dtype=dtype
     )
 
 
