@@ -7,7 +7,7 @@ import polars as pl
 
 from assets._common import preview_md
 from pipelines.config import SOURCES
-from pipelines.expectations import prewarm as prewarm_expectations
+from pipelines.expectations import start_child as start_expectations_child
 from pipelines.ingest import IngestReport, ingest_source
 from pipelines.resources import WarehouseResource
 from pipelines.sql_models import qualified_name
@@ -116,8 +116,8 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
         with warehouse.connect(context) as con:
             report = ingest_source(con, source, settings.source_dir(source), settings.pii_salt)
             if report.files_loaded or report.files_rejected:
-                # the marts will change, so the Great Expectations suite will run: import it now
-                prewarm_expectations()
+                # the marts will change, so the Great Expectations suite will run: start importing it
+                start_expectations_child()
             (row_count,), = con.execute(f"select count(*) from {qualified_name('raw', source)}").fetchall()
             contract = _contract_check(con, source, report)
         metadata = _report_metadata(report)

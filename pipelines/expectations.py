@@ -6,15 +6,19 @@ with Great Expectations (1.x API, ephemeral context, pandas datasource) and retu
 ``(success, results)``, one result dict per expectation.
 
 Great Expectations takes seconds to import (5-10 s: pandas, scipy, SQLAlchemy, Altair),
-so it is imported inside the function; ``prewarm()`` starts that import on a background
-thread as soon as a run knows it will need the suite (new data was ingested), so that it
-overlaps with ingestion and the SQL models instead of adding to them.
+so it is imported inside the function. ``start_child()`` starts a child process that
+imports it as soon as a run knows it will need the suite (new data was ingested), on the
+other core while the run ingests and builds the models, and ``validate_in_child`` has the
+child validate the working file when the check runs (a thread would not help: the import
+holds the interpreter lock).
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
-import threading
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -160,27 +164,59 @@ def _result_dict(table: str, res: Any) -> dict[str, Any]:
     }
 
 
-_prewarm_lock = threading.Lock()
-_prewarm_thread: threading.Thread | None = None
+_child: subprocess.Popen | None = None
 
 
-def _import_great_expectations() -> None:
-    try:
-        import great_expectations  # noqa: F401
-    except Exception:  # noqa: BLE001 - run_marts_suite imports it again and fails visibly
-        pass
-
-
-def prewarm() -> bool:
-    """Start importing Great Expectations on a background thread (once per process).
+def start_child() -> bool:
+    """Start (once) a child process that imports Great Expectations at once, on the other
+    core, then waits for the path of a DuckDB file to validate (see ``validate_in_child``).
     Returns True when this call started it."""
-    global _prewarm_thread
-    with _prewarm_lock:
-        if _prewarm_thread is not None or "great_expectations" in sys.modules:
-            return False
-        _prewarm_thread = threading.Thread(target=_import_great_expectations, name="import-gx", daemon=True)
-        _prewarm_thread.start()
-        return True
+    global _child
+    if _child is not None and _child.poll() is None:
+        return False
+    _child = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.expectations"],
+        cwd=Path(__file__).resolve().parents[1],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    return True
+
+
+def validate_in_child(database: Path, timeout: float = 600) -> tuple[bool, list[dict[str, Any]]] | None:
+    """Run the suite on ``database`` (no connection to it may be open for writing) in the
+    child started by ``start_child``; None when there is no child or it failed (the caller
+    then runs ``run_marts_suite`` itself, which reports any error)."""
+    global _child
+    child, _child = _child, None
+    if child is None or child.poll() is not None:
+        return None
+    try:
+        out, _ = child.communicate(str(database) + "\n", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        return None
+    if child.returncode != 0 or not out.strip():
+        return None
+    answer = json.loads(out.strip().splitlines()[-1])
+    return bool(answer["success"]), answer["results"]
+
+
+def _serve() -> int:
+    """The child: import Great Expectations, read a database path, print the outcome as
+    JSON. Exits quietly when the parent goes away without asking (stdin closed)."""
+    import great_expectations  # noqa: F401 - the point of the child: import while the parent works
+
+    path = sys.stdin.readline().strip()
+    if not path:
+        return 0
+    with duckdb.connect(path, read_only=True) as con:
+        success, results = run_marts_suite(con)
+    print(json.dumps({"success": success, "results": results}, default=str))
+    return 0
 
 
 def run_marts_suite(con: duckdb.DuckDBPyConnection) -> tuple[bool, list[dict[str, Any]]]:
@@ -191,8 +227,6 @@ def run_marts_suite(con: duckdb.DuckDBPyConnection) -> tuple[bool, list[dict[str
     (up to 10 offending values), ``observed_value``, ``condition`` (the row condition,
     if any), ``kwargs`` and ``exception``. A missing table is a failed ``table_exists``.
     """
-    if _prewarm_thread is not None:
-        _prewarm_thread.join()
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,
@@ -244,3 +278,7 @@ def run_marts_suite(con: duckdb.DuckDBPyConnection) -> tuple[bool, list[dict[str
         validate(INDICATOR_VALUES, frame, _indicator_values_expectations(gx))
 
     return all(r["success"] for r in results), results
+
+
+if __name__ == "__main__":
+    raise SystemExit(_serve())

@@ -1,7 +1,6 @@
 """The Great Expectations suite on the published marts (CONTRACT §4)."""
 
-import subprocess
-import sys
+import json
 import textwrap
 
 import dagster as dg
@@ -9,7 +8,6 @@ import duckdb
 import pytest
 
 from assets.models import build_model_assets
-from pipelines.config import PROJECT_ROOT
 from pipelines.expectations import run_marts_suite
 from pipelines.resources import WarehouseResource
 
@@ -165,16 +163,18 @@ def test_great_expectations_asset_check(tmp_path):
     assert "indicator_code ends with _pct" in evaluation.metadata["failing"].value
 
 
-def test_prewarm_imports_great_expectations_once_on_a_background_thread():
-    # in a fresh interpreter: this test process may have imported Great Expectations already
-    code = (
-        "import sys, threading\n"
-        "import pipelines.expectations as e\n"
-        "assert 'great_expectations' not in sys.modules\n"
-        "assert e.prewarm() and not e.prewarm()\n"
-        "assert e._prewarm_thread.name == 'import-gx' and e._prewarm_thread is not threading.main_thread()\n"
-        "e._prewarm_thread.join()\n"
-        "assert 'great_expectations' in sys.modules\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+def test_the_child_process_validates_like_the_suite_in_process(tmp_path):
+    from pipelines import expectations
+
+    path = tmp_path / "w.duckdb"
+    rows = list(TVA_ROWS)
+    rows[0] = rows[0][:17] + ("achieved_maybe", None)  # one failing expectation
+    with duckdb.connect(str(path)) as con:
+        make_marts(con, tva_rows=rows)
+        success, results = run_marts_suite(con)
+    assert not success
+    assert expectations.start_child() and not expectations.start_child()  # one child at a time
+    assert expectations.validate_in_child(path) == (success, json.loads(json.dumps(results, default=str)))
+    assert expectations.validate_in_child(path) is None  # used up: the caller validates itself
+    expectations.start_child()
+    assert expectations.validate_in_child(tmp_path / "missing.duckdb") is None  # child failed
