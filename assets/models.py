@@ -35,6 +35,7 @@ from pipelines.model_state import PARTITIONS_ONLY, SKIP, BuildPlan, model_inputs
 from pipelines.sql_models import (
     ModelResult,
     SqlModel,
+    describe,
     grain_duplicates_sql,
     grain_nulls_sql,
     load_models,
@@ -148,9 +149,7 @@ def build_model(con, model: SqlModel, models: Mapping[str, SqlModel]) -> tuple[B
     exists = bool(result_columns(con, model.schema, model.name))
     plan = plan_build(con, model.key, model.build_hash, inputs, model.materialized == "incremental", exists)
     if plan.action == SKIP:
-        (count,), = con.execute(f"select count(*) from {model.relation}").fetchall()
-        columns = result_columns(con, model.schema, model.name)
-        result = ModelResult(count, columns, model.sql, [c for c, _ in columns if model.column_description(c) is None])
+        result = describe(con, model)
         queries = {name: sql for name, sql, _ in _check_queries(model)}
         return plan, result, [{**o, "sql": queries.get(o["name"], "")} for o in plan.checks]
     if plan.action == PARTITIONS_ONLY:

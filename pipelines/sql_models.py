@@ -620,11 +620,18 @@ def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel) -> ModelResult:
                 con.execute(
                     f"comment on column {rel}.{quote_identifier(actual)} is {sql_string_literal(desc)}"
                 )
-        row_count = con.execute(f"select count(*) from {rel}").fetchone()[0]
+        result = describe(con, model)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    return result
+
+
+def describe(con: duckdb.DuckDBPyConnection, model: SqlModel) -> ModelResult:
+    """What a built model holds: its row count and columns (also for a model not rebuilt)."""
+    columns = result_columns(con, model.schema, model.name)
+    (row_count,), = con.execute(f"select count(*) from {model.relation}").fetchall()
     return ModelResult(
         row_count=int(row_count),
         columns=columns,
@@ -652,18 +659,12 @@ def materialize_partitions(con: duckdb.DuckDBPyConnection, model: SqlModel, valu
             f"insert into {rel} by name\nselect * from (\n{model.sql}\n) as model_rows"
             f"\nwhere {partition_filter(model, values, 'model_rows')}"
         )
-        columns = result_columns(con, model.schema, model.name)
-        row_count = con.execute(f"select count(*) from {rel}").fetchall()[0][0]
+        result = describe(con, model)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return ModelResult(
-        row_count=int(row_count),
-        columns=columns,
-        sql=model.sql,
-        undocumented_columns=[c for c, _ in columns if model.column_description(c) is None],
-    )
+    return result
 
 
 def grain_duplicates_sql(model: SqlModel, where: str | None = None) -> str:
