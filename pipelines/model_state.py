@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from pipelines.sql_models import qualified_name, quote_identifier, result_columns, transaction
+
 VERSIONS = "audit.model_versions"
 PARTITIONS = "audit.model_partitions"
 INGEST_STATE = "audit.ingest_file_state"
@@ -74,25 +76,13 @@ def _split(table: str) -> tuple[str, str]:
     return schema, name
 
 
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """Column names of a table (empty when it does not exist)."""
+    return {c for c, _ in result_columns(con, *_split(table))}
+
+
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = _split(table)
-    return bool(con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?"
-        " and database_name = current_database()", [schema, name]
-    ).fetchall()[0][0])
-
-
-def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    schema, name = _split(table)
-    return bool(con.execute(
-        "select count(*) from duckdb_columns() where schema_name = ? and table_name = ? and column_name = ?"
-        " and database_name = current_database()", [schema, name, column]
-    ).fetchall()[0][0])
-
-
-def _quoted(table: str) -> str:
-    schema, name = _split(table)
-    return f'"{schema}"."{name}"'
+    return bool(_columns(con, table))
 
 
 def _ingest_state_version(con: duckdb.DuckDBPyConnection, source: str | None) -> str:
@@ -115,13 +105,13 @@ def external_version(con: duckdb.DuckDBPyConnection, table: str) -> str:
     if not _exists(con, table):
         return "missing"
     schema, name = _split(table)
-    if schema == "raw" and _has_column(con, table, "file_name"):
+    if schema == "raw" and "file_name" in _columns(con, table):
         return _ingest_state_version(con, name)
     if table in LEDGER_TABLES:
         return _ingest_state_version(con, None)
     (content,), = con.execute(
         f"select md5(coalesce(string_agg(cast(t as varchar), chr(10) order by cast(t as varchar)), ''))"
-        f" from {_quoted(table)} as t"
+        f" from {qualified_name(schema, name)} as t"
     ).fetchall()
     return _digest("content", content)
 
@@ -130,14 +120,13 @@ def external_partitions(con: duckdb.DuckDBPyConnection, table: str, column: str)
     """Per value of ``column``, the version of a raw table's rows having it: the files
     (name and SHA-256) holding such rows. None when the table is not partitioned so."""
     schema, name = _split(table)
-    if schema != "raw" or not _exists(con, table) or not _has_column(con, table, column) \
-            or not _has_column(con, table, "file_name") or not _exists(con, INGEST_STATE):
+    if schema != "raw" or not {column, "file_name"} <= _columns(con, table) or not _exists(con, INGEST_STATE):
         return None
     rows = con.execute(
         f'select p.part, md5(string_agg(p.file_name || \':\' || coalesce(s.sha256, \'\'), chr(10)'
         f' order by p.file_name))'
-        f' from (select distinct "{column}" as part, file_name from {_quoted(table)}'
-        f' where "{column}" is not null) as p'
+        f" from (select distinct {quote_identifier(column)} as part, file_name from {qualified_name(schema, name)}"
+        f" where {quote_identifier(column)} is not null) as p"
         f" left join {INGEST_STATE} as s on s.source = ? and s.file_name = p.file_name"
         f" group by p.part",
         [name],
@@ -183,16 +172,14 @@ def model_inputs(
     inputs = Inputs()
     for table in sorted(set(reads)):
         if table in models:
-            upstream = models[table]
-            if partition_by is not None and getattr(upstream, "partition_by", None) == partition_by:
+            if partition_by is not None and getattr(models[table], "partition_by", None) == partition_by:
                 rows = con.execute(
                     f"select partition_value, signature from {PARTITIONS} where model = ?", [table]
                 ).fetchall()
                 inputs.partitioned[table] = {int(p): s for p, s in rows}
-            got = con.execute(f"select version from {VERSIONS} where model = ?", [table]).fetchall()
-            inputs.whole[table] = got[0][0] if got else "never built"
-            if table in inputs.partitioned:
-                del inputs.whole[table]
+            else:
+                got = con.execute(f"select version from {VERSIONS} where model = ?", [table]).fetchall()
+                inputs.whole[table] = got[0][0] if got else "never built"
             continue
         parts = external_partitions(con, table, partition_by) if partition_by is not None else None
         if parts is not None:
@@ -245,8 +232,7 @@ def record_build(
     con: duckdb.DuckDBPyConnection, key: str, plan: BuildPlan, checks: Sequence[dict], incremental: bool
 ) -> None:
     """Record the version a model was built at, its partitions and its check outcomes."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"delete from {VERSIONS} where model = ?", [key])
         con.execute(f"insert into {VERSIONS} values (?, ?, ?)", [key, plan.version, json.dumps(list(checks))])
         if incremental or plan.partitions:
@@ -256,7 +242,3 @@ def record_build(
                     f"insert into {PARTITIONS} values (?, ?, ?)",
                     [[key, p, s] for p, s in sorted(plan.partitions.items())],
                 )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise

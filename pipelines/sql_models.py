@@ -36,7 +36,8 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,18 @@ def quote_identifier(name: str) -> str:
 def qualified_name(schema: str, name: str) -> str:
     """``"schema"."name"`` quoted for DuckDB."""
     return exp.table_(name, db=schema, quoted=True).sql(DIALECT)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one DuckDB transaction: committed at its end, rolled back on any error."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
 
 
 def sql_string_literal(text: str) -> str:
@@ -593,8 +606,7 @@ def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel) -> ModelResult:
     """
     kind = "table" if model.materialized == "incremental" else model.materialized
     rel = model.relation
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"create schema if not exists {quote_identifier(model.schema)}")
         existing = _existing_kind(con, model.schema, model.name)
         if existing and existing != kind:
@@ -620,12 +632,7 @@ def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel) -> ModelResult:
                 con.execute(
                     f"comment on column {rel}.{quote_identifier(actual)} is {sql_string_literal(desc)}"
                 )
-        result = describe(con, model)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return result
+        return describe(con, model)
 
 
 def describe(con: duckdb.DuckDBPyConnection, model: SqlModel) -> ModelResult:
@@ -652,19 +659,13 @@ def materialize_partitions(con: duckdb.DuckDBPyConnection, model: SqlModel, valu
     """Rebuild only the partitions ``values`` of an incremental model that exists: delete
     their rows and insert the model's rows having those values, in one transaction."""
     rel = model.relation
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"delete from {rel} where {partition_filter(model, values)}")
         con.execute(
             f"insert into {rel} by name\nselect * from (\n{model.sql}\n) as model_rows"
             f"\nwhere {partition_filter(model, values, 'model_rows')}"
         )
-        result = describe(con, model)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return result
+        return describe(con, model)
 
 
 def grain_duplicates_sql(model: SqlModel, where: str | None = None) -> str:

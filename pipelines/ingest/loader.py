@@ -40,6 +40,7 @@ from models.sources import AUDIT_TABLES, SOURCES, Source, raw_table_ddl, table_d
 from pipelines.ingest.provinces import ProvinceResolver, default_resolver
 from pipelines.ingest.readers import FileRejected, read_file
 from pipelines.ingest.rules import apply_rules
+from pipelines.sql_models import transaction
 
 log = logging.getLogger(__name__)
 
@@ -210,8 +211,7 @@ def _write(
     """All writes of one file in one transaction: replace the file name's earlier rows
     (``replaces``: the name has an earlier version), insert the new rows and the ledger
     row, record the file's current version."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         if replaces:  # a scan of the raw table: only for a file name seen before
             con.execute(f"delete from {spec.table} where file_name = ?", [result.file_name])
             con.execute(
@@ -237,10 +237,6 @@ def _write(
             "insert into audit.ingest_file_state (source, file_name, sha256, status) values (?, ?, ?, ?)",
             [spec.name, result.file_name, result.sha256, result.status],
         )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def _process(
