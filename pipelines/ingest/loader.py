@@ -2,14 +2,15 @@
 produced by ingestion"): the ledger ``audit.ingested_files``, the rejected rows
 ``audit.rejected_rows`` and the raw table ``raw.<source>``.
 
-Per file, in lexical order of file name, in one transaction each:
+Per file, in lexical order of file name (files are checked and written in batches, a
+batch in one transaction, so a file is written whole or not at all):
 
 * a file name whose current bytes (SHA-256) were already processed is skipped
   silently, so re-running on the same folder changes nothing;
 * the same bytes as a file currently loaded under another name -> a
   ``skipped_duplicate`` ledger row, no data;
 * otherwise the file is read and checked, and its loaded rows, rejected rows and
-  ledger row are written together; rows of an earlier version of the same file
+  ledger row are written in the same transaction; rows of an earlier version of the same file
   name (raw and rejected) are replaced. A file that cannot be read gets a
   ``rejected`` ledger row with the reason.
 
@@ -39,7 +40,7 @@ import polars as pl
 from models.sources import AUDIT_TABLES, SOURCES, Source, raw_table_ddl, table_ddl
 from pipelines.ingest.provinces import ProvinceResolver, default_resolver
 from pipelines.ingest.readers import FileRejected, read_file
-from pipelines.ingest.rules import apply_rules
+from pipelines.ingest.rules import apply_rules_batch
 from pipelines.sql_models import transaction
 
 log = logging.getLogger(__name__)
@@ -190,85 +191,40 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         con.unregister("__ingest_frame")
 
 
-def _loaded_elsewhere(con: duckdb.DuckDBPyConnection, source: str, sha: str, name: str) -> str | None:
-    row = con.execute(
-        "select file_name from audit.ingest_file_state"
-        " where source = ? and sha256 = ? and status = ? and file_name <> ?"
-        " order by file_name limit 1",
-        [source, sha, LOADED, name],
-    ).fetchone()
-    return row[0] if row else None
-
-
-def _write(
-    con: duckdb.DuckDBPyConnection,
-    spec: Source,
-    result: FileResult,
-    loaded: pl.DataFrame | None,
-    rejected: pl.DataFrame | None,
-    replaces: bool,
-) -> None:
-    """All writes of one file in one transaction: replace the file name's earlier rows
-    (``replaces``: the name has an earlier version), insert the new rows and the ledger
-    row, record the file's current version."""
-    with transaction(con):
-        if replaces:  # a scan of the raw table: only for a file name seen before
-            con.execute(f"delete from {spec.table} where file_name = ?", [result.file_name])
-            con.execute(
-                "delete from audit.rejected_rows where source = ? and file_name = ?",
-                [spec.name, result.file_name],
-            )
-        if loaded is not None:
-            _insert(con, spec.table, loaded)
-        if rejected is not None:
-            _insert(con, "audit.rejected_rows", rejected)
-        con.execute(
-            "insert into audit.ingested_files (source, file_name, sha256, status, rows_read,"
-            " rows_loaded, rows_rejected, message) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [result.source, result.file_name, result.sha256, result.status, result.rows_read,
-             result.rows_loaded, result.rows_rejected, result.message],
-        )
-        if replaces:
-            con.execute(
-                "delete from audit.ingest_file_state where source = ? and file_name = ?",
-                [spec.name, result.file_name],
-            )
-        con.execute(
-            "insert into audit.ingest_file_state (source, file_name, sha256, status) values (?, ?, ?, ?)",
-            [spec.name, result.file_name, result.sha256, result.status],
-        )
-
-
-def _process(
-    spec: Source, name: str, data: bytes, sha: str, pii_salt: str, resolver: ProvinceResolver
-) -> tuple[FileResult, pl.DataFrame | None, pl.DataFrame | None]:
-    """Read and check one file; no database access."""
-    try:
-        table = read_file(name, data, spec)
-    except FileRejected as exc:
-        return FileResult(spec.name, name, sha, REJECTED, message=str(exc)), None, None
-    split = apply_rules(table.frame, spec, resolver, pii_salt)
+def _process_batch(spec: Source, items: list[_Prepared], pii_salt: str, resolver: ProvinceResolver) -> None:
+    """Read and check the files of ``items`` (no database access): the rules run once on
+    all the files that could be read (``apply_rules_batch``); sets each item's
+    ``processed`` and drops its bytes."""
+    tables = []
+    for item in items:
+        try:
+            tables.append((item, read_file(item.name, item.data, spec)))
+        except FileRejected as exc:
+            item.processed = FileResult(spec.name, item.name, item.sha, REJECTED, message=str(exc)), None, None
+        item.data = b""
+    splits = apply_rules_batch([table.frame for _, table in tables], spec, resolver, pii_salt)
     # The rows are checked against the raw table's pandera schema once per run, by the
     # ingest asset's blocking ``raw_contract`` check (assets/ingest.py), not file by file.
-    loaded = split.loaded.select(pl.lit(name).alias("file_name"), pl.all())
-    rejected = split.rejected.select(
-        pl.lit(spec.name).alias("source"),
-        pl.lit(name).alias("file_name"),
-        "row_number",
-        "column_name",
-        "reason",
-    )
-    notes = table.notes()
-    if table.frame.height == 0:
-        notes.insert(0, "no data rows")
-    result = FileResult(
-        spec.name, name, sha, LOADED,
-        rows_read=table.frame.height,
-        rows_loaded=loaded.height,
-        rows_rejected=rejected.height,
-        message="; ".join(notes) or None,
-    )
-    return result, loaded, rejected
+    for (item, table), split in zip(tables, splits):
+        loaded = split.loaded.select(pl.lit(item.name).alias("file_name"), pl.all())
+        rejected = split.rejected.select(
+            pl.lit(spec.name).alias("source"),
+            pl.lit(item.name).alias("file_name"),
+            "row_number",
+            "column_name",
+            "reason",
+        )
+        notes = table.notes()
+        if table.frame.height == 0:
+            notes.insert(0, "no data rows")
+        result = FileResult(
+            spec.name, item.name, item.sha, LOADED,
+            rows_read=table.frame.height,
+            rows_loaded=loaded.height,
+            rows_rejected=rejected.height,
+            message="; ".join(notes) or None,
+        )
+        item.processed = result, loaded, rejected
 
 
 @dataclass
@@ -283,11 +239,8 @@ class _Prepared:
     processed: tuple[FileResult, pl.DataFrame | None, pl.DataFrame | None] | None = None
 
 
-def _prepare(
-    path: Path, spec: Source, pii_salt: str, resolver: ProvinceResolver, known: dict[str, str] | None
-) -> _Prepared:
-    """Read and hash ``path``; process it too unless ``known`` (file name -> SHA-256 last
-    ingested) says this very version was ingested already (``known=None``: never)."""
+def _read(path: Path) -> _Prepared:
+    """Read and hash ``path`` (or say why it is not read)."""
     name, refused = _ledger_name(path.name)
     data = b""
     if refused is None:
@@ -301,45 +254,128 @@ def _prepare(
         sha = hashlib.sha256(b"not read\0" + os.fsencode(path.name) + b"\0" + target).hexdigest()
     else:
         sha = hashlib.sha256(data).hexdigest()
-    prepared = _Prepared(name, sha, refused, data)
-    if refused is None and known is not None and known.get(name) != sha:
-        prepared.processed = _process(spec, name, data, sha, pii_salt, resolver)
-        prepared.data = b""
-    return prepared
+    return _Prepared(name, sha, refused, data)
 
 
-def _apply(
-    con: duckdb.DuckDBPyConnection,
-    spec: Source,
-    prepared: _Prepared,
-    process,
-) -> tuple[FileResult, pl.DataFrame | None]:
-    """Decide what a prepared file is (unchanged, refused, duplicate, loaded) against the
-    database and write it; ``process()`` processes the file if that was not done ahead."""
-    source, name, sha = spec.name, prepared.name, prepared.sha
-    state = con.execute(
-        "select sha256, status from audit.ingest_file_state where source = ? and file_name = ?",
-        [source, name],
-    ).fetchone()
-    replaces = state is not None
-    if state is not None and state[0] == sha and (
-        state[1] != SKIPPED or _loaded_elsewhere(con, source, sha, name) is not None
-    ):
-        return FileResult(source, name, sha, SKIPPED, recorded=False,
-                          message=f"unchanged since it was last ingested (then: {state[1]})"), None
-    if prepared.refused is not None:
-        result = FileResult(source, name, sha, REJECTED, message=prepared.refused)
-        _write(con, spec, result, None, None, replaces)
-        return result, None
-    other = _loaded_elsewhere(con, source, sha, name)
-    if other is not None:
-        result = FileResult(source, name, sha, SKIPPED,
-                            message=f"same content (SHA-256) as '{other}', already ingested")
-        _write(con, spec, result, None, None, replaces)
-        return result, None
-    result, loaded, rejected = prepared.processed or process()
-    _write(con, spec, result, loaded, rejected, replaces)
-    return result, rejected
+def _prepare_batch(
+    paths: list[Path], spec: Source, pii_salt: str, resolver: ProvinceResolver, known: dict[str, str]
+) -> list[_Prepared]:
+    """Read and hash ``paths``; process those that ``known`` (file name -> SHA-256 last
+    ingested) does not say were ingested already in this very version."""
+    items = [_read(path) for path in paths]
+    _process_batch(
+        spec, [i for i in items if i.refused is None and known.get(i.name) != i.sha], pii_salt, resolver
+    )
+    return items
+
+
+class _Writer:
+    """Decides, in file-name order, what each prepared file is (unchanged, refused,
+    duplicate, loaded) and queues its writes; ``flush`` writes what is queued in one
+    transaction. The current version of every file name of the source is kept in memory
+    (read once from ``audit.ingest_file_state``), so deciding costs no query."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: Source) -> None:
+        self.con, self.spec = con, spec
+        rows = con.execute(
+            "select file_name, sha256, status from audit.ingest_file_state where source = ?", [spec.name]
+        ).fetchall()
+        self.state: dict[str, tuple[str, str]] = {name: (sha, status) for name, sha, status in rows}
+        self.loaded_by_sha: dict[str, set[str]] = {}
+        for name, (sha, status) in self.state.items():
+            if status == LOADED:
+                self.loaded_by_sha.setdefault(sha, set()).add(name)
+        self._clear()
+
+    def _clear(self) -> None:
+        self.replaced: list[str] = []
+        self.loaded: list[pl.DataFrame] = []
+        self.rejected: list[pl.DataFrame] = []
+        self.results: list[FileResult] = []
+
+    def known(self) -> dict[str, str]:
+        """file name -> SHA-256 of its current version."""
+        return {name: sha for name, (sha, _) in self.state.items()}
+
+    def _loaded_elsewhere(self, sha: str, name: str) -> str | None:
+        others = self.loaded_by_sha.get(sha, set()) - {name}
+        return min(others) if others else None
+
+    def _record(self, result: FileResult, loaded: pl.DataFrame | None, rejected: pl.DataFrame | None) -> None:
+        name = result.file_name
+        previous = self.state.get(name)
+        if previous is not None:
+            self.replaced.append(name)
+            if previous[1] == LOADED:
+                self.loaded_by_sha[previous[0]].discard(name)
+        self.state[name] = (result.sha256, result.status)
+        if result.status == LOADED:
+            self.loaded_by_sha.setdefault(result.sha256, set()).add(name)
+        self.results.append(result)
+        for frames, frame in ((self.loaded, loaded), (self.rejected, rejected)):
+            if frame is not None and frame.height:
+                frames.append(frame)
+
+    def decide(self, prepared: _Prepared, process) -> tuple[FileResult, pl.DataFrame | None]:
+        """What ``prepared`` is, its writes queued; ``process(prepared)`` processes it if
+        that was not done ahead. Returns its result and its rejected rows."""
+        source, name, sha = self.spec.name, prepared.name, prepared.sha
+        state = self.state.get(name)
+        if state is not None and state[0] == sha and (
+            state[1] != SKIPPED or self._loaded_elsewhere(sha, name) is not None
+        ):
+            return FileResult(source, name, sha, SKIPPED, recorded=False,
+                              message=f"unchanged since it was last ingested (then: {state[1]})"), None
+        if prepared.refused is not None:
+            result = FileResult(source, name, sha, REJECTED, message=prepared.refused)
+            self._record(result, None, None)
+            return result, None
+        other = self._loaded_elsewhere(sha, name)
+        if other is not None:
+            result = FileResult(source, name, sha, SKIPPED,
+                                message=f"same content (SHA-256) as '{other}', already ingested")
+            self._record(result, None, None)
+            return result, None
+        if prepared.processed is None:
+            process(prepared)
+        result, loaded, rejected = prepared.processed
+        self._record(result, loaded, rejected)
+        return result, rejected
+
+    def flush(self) -> None:
+        """Write what is queued, in one transaction: replace the earlier rows of file names
+        seen before (a scan of the raw table, only for those), insert the new rows, the
+        ledger rows and the files' current versions."""
+        if not self.results:
+            return
+        con, spec = self.con, self.spec
+        with transaction(con):
+            if self.replaced:
+                names = sorted(set(self.replaced))
+                con.execute(f"delete from {spec.table} where list_contains(?, file_name)", [names])
+                con.execute(
+                    "delete from audit.rejected_rows where source = ? and list_contains(?, file_name)",
+                    [spec.name, names],
+                )
+                con.execute(
+                    "delete from audit.ingest_file_state where source = ? and list_contains(?, file_name)",
+                    [spec.name, names],
+                )
+            if self.loaded:
+                _insert(con, spec.table, pl.concat(self.loaded, how="vertical"))
+            if self.rejected:
+                _insert(con, "audit.rejected_rows", pl.concat(self.rejected, how="vertical"))
+            ledger = pl.DataFrame(
+                [(r.source, r.file_name, r.sha256, r.status, r.rows_read, r.rows_loaded, r.rows_rejected, r.message)
+                 for r in self.results],
+                schema={"source": pl.String, "file_name": pl.String, "sha256": pl.String, "status": pl.String,
+                        "rows_read": pl.Int64, "rows_loaded": pl.Int64, "rows_rejected": pl.Int64,
+                        "message": pl.String},
+                orient="row",
+            )
+            _insert(con, "audit.ingested_files", ledger)
+            _insert(con, "audit.ingest_file_state", ledger.select("source", "file_name", "sha256", "status"))
+        self._clear()
 
 
 def ingest_file(
@@ -352,17 +388,37 @@ def ingest_file(
     """Ingest one file of ``source`` (tables must exist). Returns its result and its rejected rows."""
     spec = SOURCES[source]
     resolver = resolver or default_resolver()
-    prepared = _prepare(path, spec, pii_salt, resolver, known=None)
-    return _apply(
-        con, spec, prepared,
-        lambda: _process(spec, prepared.name, prepared.data, prepared.sha, pii_salt, resolver),
-    )
+    writer = _Writer(con, spec)
+    result = writer.decide(_read(path), lambda item: _process_batch(spec, [item], pii_salt, resolver))
+    writer.flush()
+    return result
 
 
-READ_AHEAD = 4
-"""Files read and processed ahead of the one being written."""
+BATCH_FILES = 64
+BATCH_BYTES = 16 << 20
+"""A batch is at most this many files and, beyond its first file, this many bytes: its
+files are checked together and written in one transaction."""
+READ_AHEAD = 2
+"""Batches read and processed ahead of the one being written."""
 WORKERS = 2
-"""Threads reading and processing files (polars and DuckDB release the GIL while they work)."""
+"""Threads reading and processing batches (polars and DuckDB release the GIL while they work)."""
+
+
+def _batches(paths: list[Path]) -> list[list[Path]]:
+    """Consecutive files grouped into batches (see ``BATCH_FILES``, ``BATCH_BYTES``)."""
+    batches: list[list[Path]] = []
+    size = 0
+    for path in paths:
+        try:
+            length = path.lstat().st_size
+        except OSError:
+            length = 0
+        if not batches or len(batches[-1]) >= BATCH_FILES or size + length > BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(path)
+        size += length
+    return batches
 
 
 def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii_salt: str) -> IngestReport:
@@ -372,9 +428,10 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii
     Files with another extension are recorded as rejected; hidden files and Office
     lock files (``~$``) are ignored. Creates the schemas and tables if missing.
 
-    Worker threads read and process the next files (polars, no database) while this
-    thread writes the current one into DuckDB; what happens to each file is still decided
-    and written in file-name order, here, so the result does not depend on the threads.
+    Worker threads read and process the next batches of files (polars, no database)
+    while this thread writes the current one into DuckDB; what happens to each file is
+    still decided in file-name order, here, so the result does not depend on the threads.
+    A batch is written in one transaction, so each file is written whole or not at all.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
@@ -384,33 +441,32 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii
     spec = SOURCES[source]
     report = IngestReport(source)
     resolver = default_resolver()
-    known = dict(con.execute(
-        "select file_name, sha256 from audit.ingest_file_state where source = ?", [source]
-    ).fetchall())
-    paths = iter(list_files(Path(folder)))
+    writer = _Writer(con, spec)
+    known = writer.known()
+    batches = iter(_batches(list_files(Path(folder))))
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix=f"ingest-{source}")
+
+    def process(item: _Prepared) -> None:  # processing that was not done ahead runs on a worker too
+        pool.submit(_process_batch, spec, [item], pii_salt, resolver).result()
+
     try:
-        ahead: deque[Future[_Prepared]] = deque(
-            pool.submit(_prepare, p, spec, pii_salt, resolver, known) for p in islice(paths, READ_AHEAD)
+        ahead: deque[Future[list[_Prepared]]] = deque(
+            pool.submit(_prepare_batch, b, spec, pii_salt, resolver, known) for b in islice(batches, READ_AHEAD)
         )
         while ahead:
-            prepared = ahead.popleft().result()
-            following = next(paths, None)
+            items = ahead.popleft().result()
+            following = next(batches, None)
             if following is not None:
-                ahead.append(pool.submit(_prepare, following, spec, pii_salt, resolver, known))
-            # Processing that was not done ahead runs on a worker too.
-            result, rejected = _apply(
-                con, spec, prepared,
-                lambda p=prepared: pool.submit(
-                    _process, spec, p.name, p.data, p.sha, pii_salt, resolver
-                ).result(),
-            )
-            report.add(result, rejected)
-            log.info(
-                "%s/%s: %s (read %d, loaded %d, rejected %d)%s",
-                source, result.file_name, result.status, result.rows_read, result.rows_loaded,
-                result.rows_rejected, "" if result.recorded else " [unchanged, not recorded]",
-            )
+                ahead.append(pool.submit(_prepare_batch, following, spec, pii_salt, resolver, known))
+            done = [(writer.decide(item, process)) for item in items]
+            writer.flush()
+            for result, rejected in done:
+                report.add(result, rejected)
+                log.info(
+                    "%s/%s: %s (read %d, loaded %d, rejected %d)%s",
+                    source, result.file_name, result.status, result.rows_read, result.rows_loaded,
+                    result.rows_rejected, "" if result.recorded else " [unchanged, not recorded]",
+                )
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return report

@@ -62,7 +62,7 @@ def clean(expr: pl.Expr, normalize: bool = True) -> pl.Expr:
     if normalize:
         t = t.str.normalize("NFC")
     t = t.str.strip_chars()
-    return pl.when(t.str.len_chars() > 0).then(t)
+    return pl.when(t.str.len_bytes() > 0).then(t)
 
 
 NEEDS_TEXT_CLEANING = r"\s\s|[^\S ]"

@@ -200,6 +200,10 @@ def _shape(data: pl.DataFrame, header: _Header, source: Source, normalized: bool
     ``normalized``: the cells are already clean (NFC, stripped, empty -> null)."""
     _check_width(header)
     _check_duplicates(header)
+    if not normalized:  # the spare CSV columns that no row reaches (usually all of them)
+        spare = data.columns[len(header.cells):]
+        unused = [c for c, n in zip(spare, data.select(spare).null_count().row(0) if spare else ()) if n == data.height]
+        data = data.drop(unused)
     width = data.width
     names = [f"__col{i}" for i in range(width)]
     data = data.rename(dict(zip(data.columns, names)))

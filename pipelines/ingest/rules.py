@@ -40,6 +40,7 @@ DUPLICATE_KEY = "duplicate key in file"
 HIDDEN = "(value hidden: personal data)"
 
 _RAW = "__raw__"  # prefix of the text column of a field
+_FILE = "__file"  # position of the row's file in a batch
 
 
 def raw(name: str) -> pl.Expr:
@@ -168,13 +169,32 @@ def _rule_problem(rule: Rule) -> pl.Expr:
 
 def apply_rules(frame: pl.DataFrame, source: Source, resolver: ProvinceResolver, pii_salt: str) -> Split:
     """Type, check and split the rows of one file (``frame`` from ``readers``)."""
-    for f in source.fields:  # optional columns absent from the file are all empty
-        if f.name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, pl.String).alias(f.name))
-    if EXTRA_CELLS not in frame.columns:
-        frame = frame.with_columns(pl.lit(False).alias(EXTRA_CELLS))
-    df = frame.select(
-        ROW_NUMBER, EXTRA_CELLS, *(pl.col(f.name).alias(_RAW + f.name) for f in source.fields)
+    return apply_rules_batch([frame], source, resolver, pii_salt)[0]
+
+
+def apply_rules_batch(
+    frames: list[pl.DataFrame], source: Source, resolver: ProvinceResolver, pii_salt: str
+) -> list[Split]:
+    """``apply_rules`` on several files at once, one ``Split`` per frame, in order.
+
+    Every rule works on one row at a time, except two that look at the whole file: the
+    ``x`` convention of a boolean column and the duplicate keys, which are computed per
+    file here. Polars spends a fixed time on every expression it runs, which is most of
+    the time for a roster of a few hundred rows, so the loader hands files over in batches.
+    """
+    if not frames:
+        return []
+    batch = pl.concat(
+        [f.with_columns(pl.lit(i, pl.Int32).alias(_FILE)) for i, f in enumerate(frames)],
+        how="diagonal_relaxed",
+    )
+    for f in source.fields:  # optional columns absent from every file are all empty
+        if f.name not in batch.columns:
+            batch = batch.with_columns(pl.lit(None, pl.String).alias(f.name))
+    extra = pl.col(EXTRA_CELLS).fill_null(False) if EXTRA_CELLS in batch.columns else pl.lit(False)
+    df = batch.select(
+        _FILE, ROW_NUMBER, extra.alias(EXTRA_CELLS),
+        *(pl.col(f.name).cast(pl.String).alias(_RAW + f.name) for f in source.fields),
     )
     # 0. over-long cells: remember the problem, then cut the cell so that parsing, province
     # matching and the other reasons work on a bounded value (the row is rejected anyway).
@@ -206,7 +226,7 @@ def apply_rules(frame: pl.DataFrame, source: Source, resolver: ProvinceResolver,
             expr = cell.cast(pl.Int64, strict=False)
         elif f.type == "bool":
             parsed = _via_unique(df, _RAW + f.name, parse_bool, pl.Boolean, "bool")
-            expr = pl.when(cell.is_null() & bool_uses_x(cell)).then(pl.lit(False)).otherwise(parsed)
+            expr = pl.when(cell.is_null() & bool_uses_x(cell).over(_FILE)).then(pl.lit(False)).otherwise(parsed)
         elif f.type == "date":
             expr = parse_date(cell)
         elif f.type == "enum":
@@ -294,10 +314,10 @@ def apply_rules(frame: pl.DataFrame, source: Source, resolver: ProvinceResolver,
         if k == "province" or source.field(k).required
     ]
     eligible = ~total & pl.all_horizontal(c.is_not_null() for c in key_required)
-    df = df.with_columns(total.alias("__total"), eligible.alias("__eligible"))
-    keys = df.filter("__eligible").select(ROW_NUMBER, *key_cols)
-    dup_rows = keys.filter(pl.struct(pl.exclude(ROW_NUMBER)).is_duplicated())[ROW_NUMBER]
-    duplicate = pl.col(ROW_NUMBER).is_in(dup_rows.implode())
+    df = df.with_columns(total.alias("__total"), eligible.alias("__eligible"), pl.int_range(pl.len()).alias("__row"))
+    keys = df.filter("__eligible").select("__row", _FILE, *key_cols)
+    dup_rows = keys.filter(pl.struct(pl.exclude("__row")).is_duplicated())["__row"]
+    duplicate = pl.col("__row").is_in(dup_rows.implode())
 
     messages = pl.concat_list(
         pl.when(duplicate).then(pl.lit(DUPLICATE_KEY)), *problems
@@ -316,10 +336,11 @@ def apply_rules(frame: pl.DataFrame, source: Source, resolver: ProvinceResolver,
     )
 
     rejected = df.filter(pl.col("__reason").is_not_null()).select(
-        ROW_NUMBER, pl.col("__column").alias("column_name"), pl.col("__reason").alias("reason")
+        _FILE, ROW_NUMBER, pl.col("__column").alias("column_name"), pl.col("__reason").alias("reason")
     )
     good = df.filter(pl.col("__reason").is_null())
     out: list[pl.Expr] = [
+        pl.col(_FILE),
         pl.col(ROW_NUMBER).cast(pl.Int32),
         pl.col("province_code"),
         pl.col("province_list_out").alias("province_list"),
@@ -336,6 +357,15 @@ def apply_rules(frame: pl.DataFrame, source: Source, resolver: ProvinceResolver,
             loaded = loaded.with_columns(keyed)
     order = [c.name for c in source.raw_columns if c.name != "file_name"]
     cast = {c.name: c.polars_type for c in source.raw_columns if c.name != "file_name"}
-    loaded = loaded.select(pl.col(n).cast(cast[n]) for n in order)
-    return Split(loaded=loaded, rejected=rejected)
+    loaded = loaded.select(_FILE, *(pl.col(n).cast(cast[n]) for n in order))
+    loaded_by_file = _by_file(loaded, len(frames))
+    rejected_by_file = _by_file(rejected, len(frames))
+    return [Split(loaded=loaded_by_file[i], rejected=rejected_by_file[i]) for i in range(len(frames))]
+
+
+def _by_file(frame: pl.DataFrame, files: int) -> list[pl.DataFrame]:
+    """The rows of each file of a batch, in order, without the file column."""
+    parts = frame.partition_by(_FILE, as_dict=True, include_key=False, maintain_order=True)
+    empty = frame.clear().drop(_FILE)
+    return [parts.get((i,), empty) for i in range(files)]
 

@@ -71,14 +71,15 @@ def test_a_bug_in_the_row_rules_is_caught_by_the_blocking_contract_check(tmp_pat
     # which is blocking, so nothing downstream runs and nothing is published.
     import pipelines.ingest.loader as loader
 
-    real = loader.apply_rules
+    real = loader.apply_rules_batch
 
     def broken(*args, **kwargs):
-        split = real(*args, **kwargs)
-        split.loaded = split.loaded.with_columns(pl.lit("XX").alias("province_code"))
-        return split
+        splits = real(*args, **kwargs)
+        for split in splits:
+            split.loaded = split.loaded.with_columns(pl.lit("XX").alias("province_code"))
+        return splits
 
-    monkeypatch.setattr(loader, "apply_rules", broken)
+    monkeypatch.setattr(loader, "apply_rules_batch", broken)
     result = _materialize(tmp_path, {"a.csv": GOOD})
     check = _checks(result)["raw_contract"]
     assert not check.passed and check.metadata["rows_checked"].value == 2

@@ -140,17 +140,38 @@ def test_rerun_on_the_same_folder_changes_nothing(tmp_path):
     assert second.rejections == [] and not any(f.recorded for f in second.files)
 
 
-def test_a_crash_inside_a_file_leaves_no_trace_of_that_file(tmp_path, monkeypatch):
-    con = duckdb.connect()
-    folder = landing(tmp_path, {"a.csv": V1, "b.csv": V2})
+def _failing_rejected_rows_insert(monkeypatch, file_name):
     real_insert = loader._insert
 
     def failing_insert(con_, table, frame):
-        if table == "audit.rejected_rows" and frame["file_name"][0] == "b.csv":
+        if table == "audit.rejected_rows" and file_name in frame["file_name"].to_list():
             raise OSError("disk full")
         real_insert(con_, table, frame)
 
     monkeypatch.setattr(loader, "_insert", failing_insert)
+    return real_insert
+
+
+def test_a_crash_inside_a_batch_leaves_no_trace_of_its_files(tmp_path, monkeypatch):
+    # a.csv and b.csv are one batch, written in one transaction: nothing of either is left
+    con = duckdb.connect()
+    folder = landing(tmp_path, {"a.csv": V1, "b.csv": V2})
+    real_insert = _failing_rejected_rows_insert(monkeypatch, "b.csv")
+    with pytest.raises(OSError, match="disk full"):
+        ingest_source(con, "beneficiaries", folder, SALT)
+    assert ledger(con) == [] and raw_rows(con, "beneficiaries", "file_name, row_number") == []
+    assert con.execute("select count(*) from audit.rejected_rows").fetchall() == [(0,)]
+    assert con.execute("select count(*) from audit.ingest_file_state").fetchall() == [(0,)]
+    monkeypatch.setattr(loader, "_insert", real_insert)
+    run(con, "beneficiaries", folder)
+    assert [r[:2] for r in ledger(con)] == [("a.csv", "loaded"), ("b.csv", "loaded")]
+
+
+def test_a_crash_inside_a_file_leaves_no_trace_of_that_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "BATCH_FILES", 1)  # one file per batch: a.csv is written first
+    con = duckdb.connect()
+    folder = landing(tmp_path, {"a.csv": V1, "b.csv": V2})
+    real_insert = _failing_rejected_rows_insert(monkeypatch, "b.csv")
     with pytest.raises(OSError, match="disk full"):
         ingest_source(con, "beneficiaries", folder, SALT)
     # a.csv committed whole; b.csv: no raw rows, no rejected rows, no ledger row
@@ -200,3 +221,44 @@ def test_sources_keep_separate_ledgers(tmp_path):
         "x.csv", "rejected", 0, 0, 0,
         "missing required column: group (Nhóm đối tượng)",
     )
+
+
+def _corpus_folder(tmp_path, source):
+    folder = tmp_path / source
+    shutil.copytree(CORPUS / source, folder)
+    return folder
+
+
+@pytest.mark.parametrize("source", list(SOURCES))
+def test_files_checked_in_batches_give_what_files_checked_one_by_one_give(tmp_path, monkeypatch, source):
+    # The whole corpus of a source as one batch, and one file per batch: same tables,
+    # same ledger (in the same order), same report.
+    folder = _corpus_folder(tmp_path, source)
+    results = []
+    for batch_files in (1, loader.BATCH_FILES):
+        monkeypatch.setattr(loader, "BATCH_FILES", batch_files)
+        con = duckdb.connect()
+        report = run(con, source, folder)
+        order = con.execute("select file_name, status from audit.ingested_files").fetchall()
+        results.append((snapshot(con), order, report))
+    assert len(loader._batches(loader.list_files(folder))) == 1
+    assert results[0] == results[1]
+
+
+def test_rules_that_look_at_a_whole_file_look_at_each_file_of_a_batch(tmp_path):
+    # The x convention (an empty cell is false where the column marks true with x) and the
+    # duplicate keys are decided per file, also when the files are checked together.
+    head = "facility_id,name,province,year,unit_type,meets_accessibility\n"
+    folder = landing(tmp_path, {
+        "a.csv": head + "F1,Trung tâm A,Cà Mau,2024,sa_comprehensive,x\nF2,Trung tâm B,Cà Mau,2024,sa_comprehensive,\n",
+        "b.csv": head + "F1,Trung tâm A,Cà Mau,2024,sa_comprehensive,có\nF2,Trung tâm B,Cà Mau,2024,sa_comprehensive,\n",
+        "c.csv": head + "F3,Trung tâm C,Cà Mau,2024,sa_comprehensive,x\nF3,Trung tâm C,Cà Mau,2024,sa_comprehensive,x\n",
+    })
+    assert len(loader._batches(loader.list_files(folder))) == 1
+    con = duckdb.connect()
+    run(con, "facilities", folder)
+    assert raw_rows(con, "facilities", "file_name, facility_id, meets_accessibility") == [
+        ("a.csv", "F1", True), ("a.csv", "F2", False), ("b.csv", "F1", True), ("b.csv", "F2", None),
+    ]
+    assert rejections(con) == [(1, None, "duplicate key in file"), (2, None, "duplicate key in file")]
+    assert rejections(con, "c.csv") == rejections(con)
