@@ -2,16 +2,30 @@
 the official province lists, loaded into the warehouse schema ``seeds``."""
 
 
+import hashlib
+
 import dagster as dg
 import polars as pl
 
 from assets._common import preview_md, replace_table
-from models.seeds import load_seeds
 from pipelines.config import PROJECT_ROOT
 from pipelines.geo import provinces as province_reference
+from pipelines.model_state import SKIP, Inputs, ensure_state_tables, plan_build, record_build
 from pipelines.resources import WarehouseResource
+from pipelines.sql_models import qualified_name
 
 SEEDS_DIR = PROJECT_ROOT / "data" / "seeds"
+SEED_TABLES = ("plans", "plan_targets", "indicators")
+SEEDS_STATE = "asset:seeds.plan_seeds"
+"""Key under which the version of the loaded seed files is recorded in audit.model_versions."""
+
+
+def _seeds_hash() -> str:
+    """Hash of the seed files and of their schemas and loader (models/seeds.py)."""
+    digest = hashlib.sha256((PROJECT_ROOT / "models" / "seeds.py").read_bytes())
+    for name in SEED_TABLES:
+        digest.update(b"\0" + name.encode() + b"\0" + (SEEDS_DIR / f"{name}.csv").read_bytes())
+    return digest.hexdigest()
 
 
 @dg.multi_asset(
@@ -38,15 +52,33 @@ SEEDS_DIR = PROJECT_ROOT / "data" / "seeds"
 )
 def plan_seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Load data/seeds/*.csv, validate them (pandera schemas and cross-table rules) and
-    write them to the warehouse schema ``seeds``."""
-    frames = load_seeds(SEEDS_DIR)
+    write them to the warehouse schema ``seeds``. When the files (and models/seeds.py)
+    are those already loaded into the warehouse, the tables are kept as they are."""
     with warehouse.connect(context) as con:
-        for name, frame in frames.items():
-            replace_table(con, "seeds", name, frame)
+        existing = {
+            name for (name,) in con.execute(
+                "select table_name from duckdb_tables() where database_name = current_database()"
+                " and schema_name = 'seeds'"
+            ).fetchall()
+        }
+        ensure_state_tables(con)
+        plan = plan_build(con, SEEDS_STATE, _seeds_hash(), Inputs(), incremental=False,
+                          exists=set(SEED_TABLES) <= existing)
+        if plan.action == SKIP:
+            context.log.info(f"seed files unchanged since they were loaded and validated: {plan.reason}")
+            frames = {name: con.sql(f"select * from {qualified_name('seeds', name)}").pl() for name in SEED_TABLES}
+        else:
+            from models.seeds import load_seeds  # pandera: imported only when there is something to validate
+
+            frames = load_seeds(SEEDS_DIR)
+            for name, frame in frames.items():
+                replace_table(con, "seeds", name, frame)
+            record_build(con, SEEDS_STATE, plan, [], incremental=False)
     for name, frame in frames.items():
         yield dg.MaterializeResult(
             asset_key=["seeds", name],
-            metadata={"row_count": frame.height, "preview": preview_md(frame)},
+            metadata={"row_count": frame.height, "preview": preview_md(frame),
+                      "loaded": "in an earlier build: files unchanged" if plan.action == SKIP else "now"},
         )
 
 

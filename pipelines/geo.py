@@ -4,12 +4,13 @@ the 34 after it, and the mapping of every old province onto its successor."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
 from functools import cache
-from importlib.resources import files
+from importlib.util import find_spec
+from pathlib import Path
 
 import polars as pl
-from vietnamadminunits.database import get_data
 
 REFORM_DATE = date(2025, 7, 1)
 OLD, NEW = "old", "new"
@@ -20,10 +21,33 @@ def list_in_force(on: date) -> str:
     return NEW if on >= REFORM_DATE else OLD
 
 
+def _package_data(name: str) -> Path:
+    """A data file of vietnamadminunits, found without importing the package: its
+    ``__init__`` loads the address parsers (shapely, geopy), 1-2 s of every run that
+    only needs the province lists."""
+    spec = find_spec("vietnamadminunits")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("vietnamadminunits is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / name
+
+
+def _province_rows(table: str) -> list[dict]:
+    """The distinct provinces of one table of the package's dataset, as
+    ``vietnamadminunits.database.get_data`` returns them (``admin_units``: the 34
+    provinces, ``admin_units_legacy``: the 63)."""
+    assert table in ("admin_units", "admin_units_legacy")
+    with sqlite3.connect(f"file:{_package_data('dataset.db')}?mode=ro", uri=True) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute(
+            f"select distinct province, provinceShort, provinceCode, provinceKey from [{table}]"
+        ).fetchall()
+    return [dict(r) for r in rows]
+
+
 @cache
 def _successor_keys() -> dict[str, str]:
     """old province key -> new province key, from the package's 2025 converter."""
-    raw = json.loads(files("vietnamadminunits").joinpath("data/converter_2025.json").read_text("utf-8"))
+    raw = json.loads(_package_data("converter_2025.json").read_text("utf-8"))
     return {old: new for new, olds in raw["DICT_PROVINCE"].items() for old in olds}
 
 
@@ -36,8 +60,8 @@ def provinces() -> pl.DataFrame:
     (``Tỉnh Cà Mau``), successor_code (the code in the new list this province
     belongs to; a new province is its own successor).
     """
-    new = pl.DataFrame(get_data(["province", "provinceShort", "provinceCode", "provinceKey"], "admin_units"))
-    old = pl.DataFrame(get_data(["province", "provinceShort", "provinceCode", "provinceKey"], "admin_units_legacy"))
+    new = pl.DataFrame(_province_rows("admin_units"))
+    old = pl.DataFrame(_province_rows("admin_units_legacy"))
     new_code_by_key = dict(zip(new["provinceKey"], new["provinceCode"]))
     successor = _successor_keys()
     old = old.with_columns(

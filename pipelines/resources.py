@@ -220,8 +220,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
         The working file is private to the run and only its published copy has to be
         durable, so DuckDB checkpoints when the connection closes rather than every
-        16 MB of write-ahead log (ingestion commits once per file: 1,400 files at
-        national scale)."""
+        16 MB of write-ahead log (ingestion commits once per batch of files: 600 MB of
+        CSV at national scale)."""
         con = duckdb.connect(str(self._prepare_working_file(context)), config=WORKING_FILE_CONFIG)
         try:
             yield con

@@ -16,6 +16,7 @@ from pipelines.ingest.loader import (
     ingest_file,
     ingest_source,
     list_files,
+    unseen_files,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "ingest_file",
     "ingest_source",
     "list_files",
+    "unseen_files",
 ]

@@ -117,3 +117,33 @@ def test_second_build_changes_nothing_and_publishes_again(built):
         assert con.execute("select (select count(*) from raw.beneficiaries), (select count(*) from raw.facilities), (select count(*) from raw.training)").fetchall() == raw_before
         assert con.execute("select * from marts.target_vs_actual order by target_id").fetchall() == tva_before
         assert con.execute("select count(*) from audit.builds").fetchone()[0] == 2
+    # the seed files are unchanged: validated and loaded by the first build only, the same rows reported
+    loaded = {}
+    for run in (built["first"], second):
+        for event in run.get_asset_materialization_events():
+            key = event.materialization.asset_key.path
+            if key[0] == "seeds" and key[1] != "provinces":
+                meta = event.materialization.metadata
+                loaded.setdefault(run.run_id, {})[key[1]] = (meta["loaded"].value, meta["row_count"].value)
+    first, again = loaded[built["first"].run_id], loaded[second.run_id]
+    assert {v[0] for v in first.values()} == {"now"}
+    assert {v[0] for v in again.values()} == {"in an earlier build: files unchanged"}
+    assert {k: v[1] for k, v in again.items()} == {k: v[1] for k, v in first.items()} and len(first) == 3
+
+
+def test_seed_version_changes_with_any_seed_file(tmp_path, monkeypatch):
+    import shutil
+
+    import assets.seeds as seeds_assets
+
+    copy = tmp_path / "seeds"
+    shutil.copytree(seeds_assets.SEEDS_DIR, copy)
+    monkeypatch.setattr(seeds_assets, "SEEDS_DIR", copy)
+    before = seeds_assets._seeds_hash()
+    for name in seeds_assets.SEED_TABLES:
+        path = copy / f"{name}.csv"
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        assert seeds_assets._seeds_hash() != before, name
+        path.write_bytes(original)
+    assert seeds_assets._seeds_hash() == before

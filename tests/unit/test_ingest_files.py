@@ -1,6 +1,7 @@
 """The file lifecycle of ingestion (CONTRACT §2.1, brief): which files of a landing
 folder are read and in what order, resubmitted files, identical bytes under
-another name, re-runs, one transaction per file, and the report."""
+another name, re-runs, one transaction per batch of files (a file is written whole
+or not at all), batches equal to files checked one by one, and the report."""
 
 from __future__ import annotations
 

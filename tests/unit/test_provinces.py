@@ -158,3 +158,25 @@ def test_any_official_name_with_any_prefix_case_or_missing_diacritics_resolves(r
         after = R.resolve(text, "new")
         assert after.code == row["successor_code"]
         assert after.remapped is (row["province_name"] not in NEW_NAMES)
+
+
+def test_the_province_lists_are_the_packages_own_read_without_importing_it():
+    # pipelines.geo reads the package's dataset directly (its __init__ loads the address
+    # parsers, seconds of every run): the rows must be those of the package's own API,
+    # and the package must not be imported on the way.
+    import subprocess
+    import sys
+
+    from vietnamadminunits.database import get_data
+
+    from pipelines import geo
+
+    for table in ("admin_units", "admin_units_legacy"):
+        expected = get_data(["province", "provinceShort", "provinceCode", "provinceKey"], table)
+        assert sorted(geo._province_rows(table), key=repr) == sorted(expected, key=repr)
+    code = (
+        "import sys; from pipelines.geo import provinces; assert provinces().height == 97;"
+        " print(sorted(m for m in sys.modules if m.startswith('vietnamadminunits')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
