@@ -8,7 +8,7 @@ import polars as pl
 from assets._common import preview_md
 from pipelines.config import SOURCES
 from pipelines.expectations import start_child as start_expectations_child
-from pipelines.ingest import IngestReport, ingest_source, unseen_files
+from pipelines.ingest import IngestReport, ingest_source
 from pipelines.resources import WarehouseResource
 from pipelines.sql_models import qualified_name
 
@@ -114,13 +114,10 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = warehouse.settings()
         with warehouse.connect(context) as con:
-            if unseen_files(con, source, settings.source_dir(source)):
-                # New files will be recorded, so the marts will change and the Great Expectations
-                # suite will run: its child process starts importing it now, while the files are read.
-                start_expectations_child()
             report = ingest_source(con, source, settings.source_dir(source), settings.pii_salt)
             if report.files_loaded or report.files_rejected:
-                start_expectations_child()  # also for a changed file under a name seen before
+                # the marts will change, so the Great Expectations suite will run: start importing it
+                start_expectations_child()
             (row_count,), = con.execute(f"select count(*) from {qualified_name('raw', source)}").fetchall()
             contract = _contract_check(con, source, report)
         metadata = _report_metadata(report)

@@ -16,7 +16,6 @@ from pipelines.ingest.loader import (
     ingest_file,
     ingest_source,
     list_files,
-    unseen_files,
 )
 
 __all__ = [
@@ -26,5 +25,4 @@ __all__ = [
     "ingest_file",
     "ingest_source",
     "list_files",
-    "unseen_files",
 ]

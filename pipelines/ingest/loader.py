@@ -472,16 +472,6 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii
     return report
 
 
-def unseen_files(con: duckdb.DuckDBPyConnection, source: str, folder: Path) -> list[str]:
-    """Names of the files of ``folder`` that ingestion has never recorded for ``source``
-    (a listing, nothing read): they will be read and recorded by ``ingest_source``."""
-    ensure_tables(con)
-    known = {name for (name,) in con.execute(
-        "select file_name from audit.ingest_file_state where source = ?", [source]
-    ).fetchall()}
-    return [p.name for p in list_files(Path(folder)) if p.name not in known]
-
-
 def report_dict(report: IngestReport) -> dict:
     """The report as plain data (e.g. for Dagster metadata)."""
     return asdict(report)

@@ -87,35 +87,3 @@ def test_a_bug_in_the_row_rules_is_caught_by_the_blocking_contract_check(tmp_pat
     spec = next(s for s in build_ingest_asset("beneficiaries").check_specs if s.name == "raw_contract")
     assert spec.blocking
 
-
-def test_the_great_expectations_child_starts_before_new_files_are_read(tmp_path, monkeypatch):
-    # Importing Great Expectations takes seconds: a run that will record a file name never
-    # seen starts the child before ingesting, so that the import overlaps with the build.
-    import assets.ingest as ingest_assets
-
-    calls = []
-    real_ingest = ingest_assets.ingest_source
-    monkeypatch.setattr(ingest_assets, "start_expectations_child", lambda: calls.append("start child"))
-
-    def ingest(*args, **kwargs):
-        calls.append("ingest")
-        return real_ingest(*args, **kwargs)
-
-    monkeypatch.setattr(ingest_assets, "ingest_source", ingest)
-    assert _materialize(tmp_path, {"a.csv": GOOD}).success
-    assert calls[:2] == ["start child", "ingest"]
-
-
-def test_unseen_files_are_the_names_never_recorded(tmp_path):
-    from pipelines.ingest import ingest_source, unseen_files
-
-    folder = tmp_path / "beneficiaries"
-    folder.mkdir()
-    (folder / "a.csv").write_text(GOOD, encoding="utf-8")
-    con = duckdb.connect()
-    assert unseen_files(con, "beneficiaries", folder) == ["a.csv"]
-    ingest_source(con, "beneficiaries", folder, "salt")
-    assert unseen_files(con, "beneficiaries", folder) == []
-    (folder / "a.csv").write_text(BAD_ROW, encoding="utf-8")  # a changed file under a known name
-    (folder / "b.csv").write_text(GOOD, encoding="utf-8")
-    assert unseen_files(con, "beneficiaries", folder) == ["b.csv"]
