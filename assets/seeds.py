@@ -3,6 +3,7 @@ the official province lists, loaded into the warehouse schema ``seeds``."""
 
 
 import hashlib
+from importlib.metadata import version
 
 import dagster as dg
 import polars as pl
@@ -21,8 +22,10 @@ SEEDS_STATE = "asset:seeds.plan_seeds"
 
 
 def _seeds_hash() -> str:
-    """Hash of the seed files and of their schemas and loader (models/seeds.py)."""
+    """Hash of the seed files, of their schemas and loader (models/seeds.py) and of the
+    versions of the libraries that read and validate them."""
     digest = hashlib.sha256((PROJECT_ROOT / "models" / "seeds.py").read_bytes())
+    digest.update(" ".join(f"{lib}={version(lib)}" for lib in ("pandera", "polars")).encode())
     for name in SEED_TABLES:
         digest.update(b"\0" + name.encode() + b"\0" + (SEEDS_DIR / f"{name}.csv").read_bytes())
     return digest.hexdigest()

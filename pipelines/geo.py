@@ -36,7 +36,7 @@ def _province_rows(table: str) -> list[dict]:
     ``vietnamadminunits.database.get_data`` returns them (``admin_units``: the 34
     provinces, ``admin_units_legacy``: the 63)."""
     assert table in ("admin_units", "admin_units_legacy")
-    with sqlite3.connect(f"file:{_package_data('dataset.db')}?mode=ro", uri=True) as conn:
+    with sqlite3.connect(_package_data("dataset.db").resolve().as_uri() + "?mode=ro", uri=True) as conn:
         conn.row_factory = sqlite3.Row
         rows = conn.execute(
             f"select distinct province, provinceShort, provinceCode, provinceKey from [{table}]"

@@ -303,6 +303,11 @@ class _Writer:
 
     def _record(self, result: FileResult, loaded: pl.DataFrame | None, rejected: pl.DataFrame | None) -> None:
         name = result.file_name
+        if any(r.file_name == name for r in self.results):
+            # Two entries with one ledger name (a name that is not UTF-8 is shown with
+            # ``\xNN``, which a real name can spell): the first is written before the
+            # second replaces it, as if they were in two batches.
+            self.flush()
         previous = self.state.get(name)
         if previous is not None:
             self.replaced.append(name)

@@ -73,6 +73,7 @@ def pseudonymise(values: pl.Series, salt: str) -> pl.Series:
 _MEMO_LIMIT = 200_000
 """Distinct cells remembered per parser across files (then the memory starts afresh)."""
 _memo: dict[str, dict[str, object]] = {}
+_NOT_PARSED = object()
 
 
 def _via_unique(df: pl.DataFrame, column: str, parse, dtype: pl.DataType, memo_key: str) -> pl.Series:
@@ -84,7 +85,9 @@ def _via_unique(df: pl.DataFrame, column: str, parse, dtype: pl.DataType, memo_k
     values = df.get_column(column)
     distinct = values.drop_nulls().unique().to_list()
     memo = _memo.setdefault(memo_key, {})  # shared by the ingestion worker threads
-    known = {v: memo[v] for v in distinct if v in memo}
+    # one ``get`` per value: the other thread may clear the memo between two lookups
+    found = ((v, memo.get(v, _NOT_PARSED)) for v in distinct)
+    known = {v: out for v, out in found if out is not _NOT_PARSED}
     new = [v for v in distinct if v not in known]
     if new:
         parsed = pl.DataFrame({"v": new}, schema={"v": pl.String}).select(parse(pl.col("v")).alias("out"))

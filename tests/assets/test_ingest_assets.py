@@ -86,4 +86,3 @@ def test_a_bug_in_the_row_rules_is_caught_by_the_blocking_contract_check(tmp_pat
     assert "province_code" in check.metadata["failures"].value
     spec = next(s for s in build_ingest_asset("beneficiaries").check_specs if s.name == "raw_contract")
     assert spec.blocking
-

@@ -423,3 +423,21 @@ def test_the_limits_pass_every_sample_file():
             check_archive(data)
         else:
             check_line_lengths(data)
+
+
+def test_a_name_that_spells_the_ledger_name_of_a_non_utf8_name_is_not_written_twice(tmp_path):
+    # 'b\xe1o…' (not UTF-8) is shown in the ledger as the text 'b\\xe1o…', which a real
+    # file can be called. Both are in one batch: the later (in listing order) replaces the
+    # earlier, as when they are ingested one after the other, and one version is current.
+    folder = tmp_path / "beneficiaries"
+    folder.mkdir()
+    shown = NOT_UTF8_NAME.decode("utf-8", "backslashreplace")
+    (folder / shown).write_text(_rows(("Cà Mau", "", "", 2007, "elderly", 1)), encoding="utf-8")
+    with open(os.fsencode(folder) + b"/" + NOT_UTF8_NAME, "wb") as fh:
+        fh.write(_rows(("Cà Mau", "", "", 2007, "disabled", 2)).encode())
+    con = duckdb.connect()
+    report = ingest_source(con, "beneficiaries", folder, SALT)
+    assert [(f.file_name, f.status) for f in report.files] == [(shown, "loaded"), (shown, "rejected")]
+    assert con.execute("select file_name, status from audit.ingest_file_state").fetchall() == [(shown, "rejected")]
+    assert raw_rows(con, "beneficiaries", "file_name") == []
+    assert_reconciled(con)

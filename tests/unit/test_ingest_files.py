@@ -263,3 +263,11 @@ def test_rules_that_look_at_a_whole_file_look_at_each_file_of_a_batch(tmp_path):
     ]
     assert rejections(con) == [(1, None, "duplicate key in file"), (2, None, "duplicate key in file")]
     assert rejections(con, "c.csv") == rejections(con)
+
+
+def test_batches_hold_at_most_batch_files_and_beyond_their_first_file_batch_bytes(tmp_path, monkeypatch):
+    folder = landing(tmp_path, {f"{i}.csv": "x" * size for i, size in enumerate([10, 10, 10, 30, 5, 5, 5, 5])})
+    monkeypatch.setattr(loader, "BATCH_BYTES", 25)
+    monkeypatch.setattr(loader, "BATCH_FILES", 3)
+    names = [[p.name for p in batch] for batch in loader._batches(loader.list_files(folder))]
+    assert names == [["0.csv", "1.csv"], ["2.csv"], ["3.csv"], ["4.csv", "5.csv", "6.csv"], ["7.csv"]]

@@ -170,6 +170,7 @@ def test_the_province_lists_are_the_packages_own_read_without_importing_it():
     from vietnamadminunits.database import get_data
 
     from pipelines import geo
+    from pipelines.config import PROJECT_ROOT
 
     for table in ("admin_units", "admin_units_legacy"):
         expected = get_data(["province", "provinceShort", "provinceCode", "provinceKey"], table)
@@ -178,5 +179,5 @@ def test_the_province_lists_are_the_packages_own_read_without_importing_it():
         "import sys; from pipelines.geo import provinces; assert provinces().height == 97;"
         " print(sorted(m for m in sys.modules if m.startswith('vietnamadminunits')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
     assert out.stdout.strip() == "[]"
