@@ -86,3 +86,25 @@ def test_a_bug_in_the_row_rules_is_caught_by_the_blocking_contract_check(tmp_pat
     assert "province_code" in check.metadata["failures"].value
     spec = next(s for s in build_ingest_asset("beneficiaries").check_specs if s.name == "raw_contract")
     assert spec.blocking
+
+
+def test_a_run_that_loads_no_file_checks_no_rows_and_does_not_import_pandera():
+    # pandera takes seconds to import: a nightly run without new files of a source skips it
+    import subprocess
+    import sys
+
+    from pipelines.config import PROJECT_ROOT
+
+    code = (
+        "import sys, duckdb\n"
+        "from assets.ingest import _contract_check\n"
+        "from pipelines.ingest import IngestReport\n"
+        "from pipelines.ingest.loader import FileResult\n"
+        "report = IngestReport('beneficiaries', files=[FileResult('beneficiaries', 'a.csv', '0', 'skipped_duplicate',"
+        " recorded=False)])\n"
+        "result = _contract_check(duckdb.connect(), 'beneficiaries', report)\n"
+        "assert result.passed and result.metadata['rows_checked'].value == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pandera', 'pandas')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    assert out.stdout.strip() == "[]"
