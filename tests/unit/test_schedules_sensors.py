@@ -16,9 +16,10 @@ def test_nightly_build_at_two_in_vietnam():
 
 
 def _tick(instance, resource, cursor):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": resource})
-    result = raw_files_sensor(context)
-    return result, context.cursor
+    # the warehouse resource has a teardown, so its context is a context manager (as in the daemon)
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": resource}) as context:
+        result = raw_files_sensor(context)
+        return result, context.cursor
 
 
 def test_sensor_requests_a_run_when_a_file_is_added_or_changed(tmp_path):
