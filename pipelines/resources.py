@@ -220,6 +220,8 @@ class WarehouseResource(dg.ConfigurableResource):
                 continue
             if run_id not in verdicts:
                 verdicts[run_id] = cls._is_stale(context, build_dir, run_id)
+                if verdicts[run_id]:
+                    _close_database(run_id)  # a run of this process that did not publish
             if verdicts[run_id]:
                 if f.suffix == ".lock":
                     _release_lock(build_dir, run_id)
