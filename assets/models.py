@@ -261,7 +261,6 @@ def great_expectations_check(
             success, results = plan.checks[0]["success"], plan.checks[0]["results"]
             context.log.info(f"great_expectations_suite: {plan.reason}: outcome of the earlier run reported")
         else:
-            warehouse.release(op_context)  # the child opens the file: no other process may hold it
             outcome = validate_in_child(warehouse.working_path(op_context.run_id))
             with warehouse.connect(op_context) as con:
                 success, results = outcome if outcome is not None else run_marts_suite(con)

@@ -57,16 +57,6 @@ except ImportError:  # pragma: no cover - Windows
 
 _HELD_LOCKS: dict[str, int] = {}
 """run_id -> file descriptor of the lock this process holds for that run."""
-_OPEN_DATABASES: dict[str, duckdb.DuckDBPyConnection] = {}
-"""run_id -> the connection that keeps the run's working file open between its steps."""
-
-
-def _close_database(run_id: str) -> None:
-    """Close the working file of ``run_id`` if this process holds it open (DuckDB
-    checkpoints it: its data is then all in the file, and another process may open it)."""
-    con = _OPEN_DATABASES.pop(run_id, None)
-    if con is not None:
-        con.close()
 
 
 def table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -187,8 +177,6 @@ class WarehouseResource(dg.ConfigurableResource):
         _hold_lock(path.parent, context.run_id)
         if path.exists():
             return path
-        for other in [r for r in _OPEN_DATABASES if r != context.run_id]:
-            _close_database(other)  # runs of one process follow one another: that one has ended
         self._remove_stale_working_files(context, path.parent)
         tmp = path.with_suffix(".copying")
         if settings.warehouse.exists():
@@ -220,8 +208,6 @@ class WarehouseResource(dg.ConfigurableResource):
                 continue
             if run_id not in verdicts:
                 verdicts[run_id] = cls._is_stale(context, build_dir, run_id)
-                if verdicts[run_id]:
-                    _close_database(run_id)  # a run of this process that did not publish
             if verdicts[run_id]:
                 if f.suffix == ".lock":
                     _release_lock(build_dir, run_id)
@@ -232,38 +218,21 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect(self, context) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection to this run's working file.
 
-        The steps of a run share one open database (each gets its own connection, a
-        cursor of it): opening the file and checkpointing it when it closes cost ≈ 50 ms
-        per step at national scale, most of a step that has nothing to do. It stays open
-        until ``release`` (before another process reads it, and when publishing). The
-        working file is private to the run and only its published copy has to be durable,
-        so DuckDB checkpoints when it closes rather than every 16 MB of write-ahead log."""
-        path = self._prepare_working_file(context)
-        database = _OPEN_DATABASES.get(context.run_id)
-        if database is None:
-            database = _OPEN_DATABASES[context.run_id] = duckdb.connect(str(path), config=WORKING_FILE_CONFIG)
-        con = database.cursor()
+        The working file is private to the run and only its published copy has to be
+        durable, so DuckDB checkpoints when the connection closes rather than every
+        16 MB of write-ahead log (ingestion commits once per batch of files: 600 MB of
+        CSV at national scale)."""
+        con = duckdb.connect(str(self._prepare_working_file(context)), config=WORKING_FILE_CONFIG)
         try:
             yield con
         finally:
             con.close()
-
-    def release(self, context) -> None:
-        """Close this run's working file (checkpointed), e.g. before another process reads it."""
-        _close_database(context.run_id)
-
-    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        """The run's steps in this process are done: close its working file (a context
-        built for a direct invocation has no run id: then every file this process holds)."""
-        for run_id in [context.run_id] if context.run_id else list(_OPEN_DATABASES):
-            _close_database(run_id)
 
     def publish(self, context) -> Path:
         """Record the build and move the working file over the published warehouse
         atomically, then the staged reports into the reports folder."""
         settings = self.settings()
         path = self._prepare_working_file(context)
-        _close_database(context.run_id)
         con = duckdb.connect(str(path))
         try:
             con.execute("create schema if not exists audit")

@@ -100,35 +100,3 @@ def test_build_records_its_id_in_audit_builds(tmp_path):
         assert con.execute("select build_id from audit.builds").fetchall() == [(result.run_id,)]
     finally:
         con.close()
-
-
-def test_the_steps_of_a_run_share_one_open_working_file_closed_when_the_run_ends(tmp_path):
-    # Opening the working file and checkpointing it at every step cost ≈ 50 ms a step at
-    # national scale: the steps share one open database, each with its own connection,
-    # and the file is closed (checkpointed) when the run's resources are torn down.
-    from pipelines import resources
-
-    seen = []
-
-    @dg.asset(key=["a"])
-    def a(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        with warehouse.connect(context) as con:
-            con.execute("create table a as select 1 as v")
-        seen.append(id(resources._OPEN_DATABASES[context.run_id]))
-
-    @dg.asset(key=["b"], deps=[a])
-    def b(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        with warehouse.connect(context) as con:
-            assert con.execute("select v from a").fetchall() == [(1,)]
-        seen.append(id(resources._OPEN_DATABASES[context.run_id]))
-        warehouse.release(context)  # as before the Great Expectations child opens the file
-        assert context.run_id not in resources._OPEN_DATABASES
-        with duckdb.connect(str(warehouse.working_path(context.run_id)), read_only=True) as other:
-            assert other.execute("select v from a").fetchall() == [(1,)]
-
-    resource = WarehouseResource(raw_dir=str(tmp_path / "raw"), warehouse=str(tmp_path / "w.duckdb"), pii_salt="t")
-    result = dg.materialize([a, b], resources={"warehouse": resource}, instance=dg.DagsterInstance.ephemeral())
-    assert result.success and len(seen) == 2 and seen[0] == seen[1]
-    assert result.run_id not in resources._OPEN_DATABASES
-    with duckdb.connect(str(resource.working_path(result.run_id)), read_only=True) as con:
-        assert con.execute("select v from a").fetchall() == [(1,)]

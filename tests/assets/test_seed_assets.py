@@ -22,8 +22,8 @@ def seeds(tmp_path, monkeypatch):
     resource = WarehouseResource(raw_dir=str(tmp_path / "raw"), warehouse=str(tmp_path / "w.duckdb"), pii_salt="t")
 
     def materialize() -> dict[str, str]:
-        with dg.build_asset_context(resources={"warehouse": resource}) as context:  # closes the file at exit
-            return {r.asset_key.path[-1]: r.metadata["loaded"] for r in seeds_assets.plan_seeds(context)}
+        context = dg.build_asset_context(resources={"warehouse": resource})
+        return {r.asset_key.path[-1]: r.metadata["loaded"] for r in seeds_assets.plan_seeds(context)}
 
     working = resource.working_path("EPHEMERAL")
     return copy, materialize, working
