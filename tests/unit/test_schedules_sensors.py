@@ -16,7 +16,7 @@ def test_nightly_build_at_two_in_vietnam():
 
 
 def _tick(instance, resource, cursor):
-    # the warehouse resource has a teardown, so its context is a context manager (as in the daemon)
+    # opened as a context manager, as the daemon does (resources are set up and torn down)
     with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": resource}) as context:
         result = raw_files_sensor(context)
         return result, context.cursor
