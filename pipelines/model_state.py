@@ -51,12 +51,7 @@ def _digest(*parts: object) -> str:
 
 def ensure_state_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the state tables if missing."""
-    (present,), = con.execute(  # one catalog query: this runs in every model's step
-        "select count(*) from duckdb_tables() where database_name = current_database()"
-        " and schema_name = 'audit' and table_name in (?, ?)",
-        [_split(VERSIONS)[1], _split(PARTITIONS)[1]],
-    ).fetchall()
-    if present == 2:
+    if _exists(con, VERSIONS) and _exists(con, PARTITIONS):
         return
     con.execute("create schema if not exists audit")
     con.execute(
