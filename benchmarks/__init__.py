@@ -1,3 +1,3 @@
 """National-scale benchmark of the warehouse: a seeded raw-data generator
 (``benchmarks.generate``), a bare-DuckDB floor (``benchmarks.floor``) and the
-measuring script (``benchmarks.run``). See BENCHMARKS.md."""
+measuring script (``benchmarks.run``). See benchmarks/BENCHMARKS.md."""

@@ -37,7 +37,7 @@ import duckdb
 
 from pipelines.config import PROJECT_ROOT
 
-BENCHMARKS_MD = PROJECT_ROOT / "BENCHMARKS.md"
+BENCHMARKS_MD = PROJECT_ROOT / "benchmarks" / "BENCHMARKS.md"
 GOALS = {
     "full_build_s": 90.0,
     "full_over_floor": 2.0,

@@ -1,4 +1,4 @@
-"""Smoke test of the benchmark scripts (benchmarks/, BENCHMARKS.md) at a tiny scale:
+"""Smoke test of the benchmark scripts (benchmarks/, benchmarks/BENCHMARKS.md) at a tiny scale:
 the generator writes valid, deterministic files, the floor and the real Dagster build
 both run on them, and the build's marts.indicator_values equals the floor's. No timings
 are asserted.

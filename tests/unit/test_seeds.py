@@ -14,7 +14,7 @@ from pipelines.geo import provinces
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_DIR = REPO / "data" / "seeds"
-DOCS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+DOCS_DIR = SEED_DIR / "documents"
 
 # Targets counted by hand in each document (second reading); deleting or adding a row fails.
 EXPECTED_TARGETS = {
@@ -55,7 +55,7 @@ def seeds() -> dict[str, pl.DataFrame]:
 
 @pytest.fixture(scope="module")
 def documents() -> dict[str, str]:
-    assert DOCS_DIR.is_dir(), f"plan documents not found at {DOCS_DIR} (shared/ must sit beside the repo)"
+    assert DOCS_DIR.is_dir(), f"plan documents not found at {DOCS_DIR}"
     return {path.name: _norm(path.read_text(encoding="utf-8")) for path in DOCS_DIR.glob("*.txt")}
 
 
