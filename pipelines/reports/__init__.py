@@ -174,7 +174,9 @@ def annual_change_unit(actual: float | None, unit: str | None) -> str:
     label = unit_label(unit)
     if actual is not None and actual != 0:
         return "%/năm"
-    return "điểm %/năm" if label == "%" else f"{label}/năm".lstrip("/")
+    if label == "%":
+        return "điểm %/năm"
+    return f"{label} mỗi năm" if label.endswith("/năm") else f"{label}/năm".lstrip("/")
 
 
 def annual_change_text(change: float | None, actual: float | None, unit: str | None) -> str:
@@ -225,12 +227,16 @@ def phases_span(phases: str | None) -> str:
 
 
 def format_date(value: date | datetime | str | None) -> str:
-    """A date as ``dd/mm/yyyy``; text is returned as is."""
+    """A date as ``dd/mm/yyyy``, from a date or an ISO ``yyyy-mm-dd`` text (as the seeds
+    hold it); other text is returned as is."""
     if value is None:
         return ""
-    if isinstance(value, (date, datetime)):
-        return value.strftime("%d/%m/%Y")
-    return str(value)
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y")
 
 
 def format_datetime(value: datetime | None) -> str:

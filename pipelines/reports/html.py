@@ -113,7 +113,7 @@ _TONE_CSS = "\n".join(
 _CSS = f"""
 :root {{ color-scheme: light; }}
 body {{ font-family: "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", Arial, sans-serif; margin: 24px auto;
-  max-width: 1200px; padding: 0 16px; color: #1b1b1b; line-height: 1.45; overflow-wrap: anywhere; }}
+  max-width: 1200px; padding: 0 16px; color: #1b1b1b; line-height: 1.45; overflow-wrap: break-word; }}
 h1 {{ font-size: 1.6em; margin-bottom: 0.2em; }}
 h2 {{ font-size: 1.3em; border-bottom: 2px solid #1F4E79; padding-bottom: 4px; margin-top: 2em; }}
 h3 {{ font-size: 1.05em; margin: 1.2em 0 0.4em; }}
@@ -125,8 +125,13 @@ table {{ border-collapse: collapse; width: 100%; margin: 0.5em 0 1em; font-size:
 th, td {{ border: 1px solid #bfbfbf; padding: 4px 6px; vertical-align: top; text-align: left; }}
 th {{ background: #1F4E79; color: #fff; }}
 td.num {{ text-align: right; white-space: nowrap; }}
-table.targets td:first-child {{ min-width: 12em; }}
-td.quote {{ font-style: italic; color: #333; min-width: 18em; }}
+td.nowrap {{ white-space: nowrap; }}
+td.status {{ min-width: 6em; }}
+table.targets td:first-child {{ min-width: 10em; }}
+td.quote {{ font-style: italic; color: #333; min-width: 12em; }}
+td.note {{ min-width: 11em; }}
+table.targets {{ font-size: 0.85em; }}
+.table-wrap {{ overflow-x: auto; }}
 .mark {{ color: #7030A0; font-weight: 700; }}
 .footnote {{ font-size: 0.85em; color: #444; }}
 {_TONE_CSS}
@@ -143,9 +148,10 @@ svg.chart text {{ font-family: inherit; }}
   thead {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }}
   tr {{ border: 1px solid #bfbfbf; margin: 0 0 10px; }}
   td {{ border: none; border-top: 1px solid #eee; min-width: 0 !important; white-space: normal !important;
-    text-align: left !important; }}
+    text-align: left !important; overflow-wrap: anywhere; }}
   td::before {{ content: attr(data-label); display: block; font-size: 0.8em; font-weight: 600; color: #555; }}
   td.status {{ font-size: 1.05em; }}
+  table.summary td.count {{ display: inline-block; width: 33.3%; box-sizing: border-box; vertical-align: top; }}
   td.status::before {{ color: inherit; }}
 }}
 @media print {{
@@ -199,7 +205,7 @@ def _targets_table(targets: list[dict]) -> str:
         rows.append(
             "<tr>"
             + _cell(t["indicator_name"], h[0])
-            + _cell(phase_text(t["phase_start"], t["phase_end"]), h[1])
+            + _cell(phase_text(t["phase_start"], t["phase_end"]), h[1], "nowrap")
             + _cell(t["target_year"], h[2], "num")
             + _cell(target_text(t["comparator"], t["target_value"], unit), h[3], "num")
             + f'<td class="num actual" data-label="{esc(h[4])}">{actual}</td>'
@@ -210,7 +216,7 @@ def _targets_table(targets: list[dict]) -> str:
             + _status_cell(t["status"], h[9])
             + _cell(annual_change_text(t["required_annual_change"], t["actual_value"], unit), h[10], "num")
             + _cell(value_text(t["projected_value"], unit), h[11], "num")
-            + _cell(target_note(t), h[12])
+            + _cell(target_note(t), h[12], "note")
             + _cell(t["source_quote"], h[13], "quote")
             + "</tr>"
         )
@@ -219,7 +225,9 @@ def _targets_table(targets: list[dict]) -> str:
         if any(crosses_merger(t) for t in targets)
         else ""
     )
-    return f'<table class="targets">{_head(h)}<tbody>{"".join(rows)}</tbody></table>{footnote}'
+    table = f'<table class="targets">{_head(h)}<tbody>{"".join(rows)}</tbody></table>'
+    # A browser window narrower than the table scrolls the table, never the page.
+    return f'<div class="table-wrap">{table}</div>{footnote}'
 
 
 def chart_indicators(targets: list[dict], series: dict[tuple[str, str], list[Point]]) -> list[str]:
@@ -289,7 +297,8 @@ def _summary_table(plans: list[dict], by_plan: dict[str, list[dict]], ids: dict[
             + "".join(_cell(counts[s], status_label(s), f"num count tone-{status_tone(s)}") for s in STATUS_ORDER)
             + "</tr>"
         )
-    return f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    table = f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return f'<div class="table-wrap">{table}</div>'
 
 
 def _plain_table(css_class: str, columns: list[tuple[str, str]], rows: list[dict], empty: str) -> str:
@@ -299,7 +308,8 @@ def _plain_table(css_class: str, columns: list[tuple[str, str]], rows: list[dict
         "<tr>" + "".join(_cell(r[k], h, "num" if isinstance(r[k], float) else "") for k, h in columns) + "</tr>"
         for r in rows
     )
-    return f'<table class="{css_class}">{_head(h for _, h in columns)}<tbody>{body}</tbody></table>'
+    table = f'<table class="{css_class}">{_head(h for _, h in columns)}<tbody>{body}</tbody></table>'
+    return f'<div class="table-wrap">{table}</div>'
 
 
 def _warnings_html(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:

@@ -215,8 +215,7 @@ def test_plan_sheet_title_block_in_vietnamese(scorecard):
     )
 
 
-def test_incomplete_year_and_merger_are_marked(scorecard, book):
-    path, _ = scorecard
+def test_incomplete_year_and_merger_are_marked(book):
     ws = book[SHEETS[CA_MAU]]
     # CM-07: 2026 known up to September: the year cell reads "2026 (9 tháng)", still a number.
     r = _target_row(ws, "Tỷ lệ người có hoàn cảnh", "≥ 90%")

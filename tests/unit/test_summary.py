@@ -11,9 +11,25 @@ import polars as pl
 import pytest
 
 from pipelines.reports import STATUS_LABELS_VI, STATUS_ORDER
-from pipelines.reports.scorecard import SUMMARY_HEADER_ROW, SUMMARY_SHEET, write_scorecard
-from pipelines.reports.summary import SUMMARY_SCHEMA, format_summary, plan_summary, summary_text
-from tests.fixtures.reports_fixture import BEN_CAT, BUILT_AT, CA_MAU, KON_TUM, LAO_CAI, build_reports_warehouse
+from pipelines.reports.scorecard import (
+    SUMMARY_HEADER_ROW,
+    SUMMARY_SHEET,
+    write_scorecard,
+)
+from pipelines.reports.summary import (
+    SUMMARY_SCHEMA,
+    format_summary,
+    plan_summary,
+    summary_text,
+)
+from tests.fixtures.reports_fixture import (
+    BEN_CAT,
+    BUILT_AT,
+    CA_MAU,
+    KON_TUM,
+    LAO_CAI,
+    build_reports_warehouse,
+)
 
 
 @pytest.fixture()
