@@ -175,10 +175,11 @@ def chart_svg(chart_id: str, code: str, name: str, unit: str | None, points: lis
                 f"{esc(text)}</text>"
             )
 
-    # The merger of provinces (1 July 2025, the middle of 2025's band) where the series
-    # runs from the old province into its successor.
+    # The merger of provinces (1 July 2025) where the series runs from the old province
+    # into its successor: drawn between the last old value (2024) and the first of the
+    # successor (2025, dated 31 December, after the merger).
     if any(p.basis == "successor" for p in points) and any(p.year < REFORM_YEAR for p in points):
-        mx = x(REFORM_YEAR)
+        mx = x(REFORM_YEAR - 0.5)
         label = "Sáp nhập tỉnh 01/07/2025"
         boxes.append((mx + 3, mx + 3 + _CHAR_WIDTH * len(label), y0, y0 + 13))
         out.append(
