@@ -75,11 +75,13 @@ SUMMARY_SHEET = "Tổng hợp"
 WARNINGS_SHEET = "Cảnh báo dữ liệu"
 CATALOGUE_SHEET = "Chỉ số"
 
-# The summary sheet: title, data date, build date (B3 holds it as a date), the stale
-# warning (row 4), a blank row, then its table header on this row (0-based).
+# The summary sheet: title, data date, build date (A3 holds it as a date, its label in
+# the number format), the stale warning (row 4), a blank row, then its table header on
+# this row (0-based).
 SUMMARY_HEADER_ROW = 5
-BUILD_DATE_CELL = "B3"
+BUILD_DATE_CELL = "A3"
 STALE_CELL_ROW = 3
+BUILD_DATE_FORMAT = '"Cập nhật lần cuối (lần dựng thành công gần nhất): "dd/mm/yyyy hh:mm" (giờ Việt Nam)"'
 
 # A plan sheet starts with a title block; its table header is on this row (0-based).
 PLAN_HEADER_ROW = 7
@@ -96,7 +98,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, float], ...] = (
     ("Số chỉ tiêu", 8),
     *((status_label(s), 9) for s in STATUS_ORDER),
     ("Trang chi tiết", 18),
-    ("Mã kế hoạch", 20),
+    ("Mã kế hoạch", 30),
 )
 
 LOCALE = "[$-42A]"  # Vietnamese
@@ -178,7 +180,7 @@ class _Formats:
         self.info = wb.add_format({"italic": True, "font_color": "#404040"})
         self.info_wrap = wb.add_format({"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"})
         self.build_date = wb.add_format({"italic": True, "font_color": "#404040", "align": "left",
-                                         "num_format": "dd/mm/yyyy hh:mm"})
+                                         "num_format": BUILD_DATE_FORMAT})
         self.stale = wb.add_format({"bold": True, "bg_color": "#FFC7CE", "font_color": "#9C0006", "text_wrap": True,
                                     "valign": "top"})
         # The stale warning before TODAY() shows it: white on white (nothing to read).
@@ -254,11 +256,12 @@ def _write_freshness(ws: Worksheet, fmts: _Formats, fresh: Freshness, last_col: 
     """Rows 1–4 of the summary sheet: data date, build date (a date cell) and the stale
     warning, visible now if the build is already stale, else turned on by TODAY()."""
     _text(ws, 1, 0, fresh.data_text(), fmts.info)
-    _text(ws, 2, 0, "Cập nhật lần cuối (lần dựng thành công gần nhất, giờ Việt Nam):", fmts.info)
+    # A number does not spill into its neighbours: the date cell spans the first columns.
     if fresh.built_at is not None:
+        ws.merge_range(2, 0, 2, 4, None, fmts.build_date)
         ws.write_datetime(BUILD_DATE_CELL, fresh.built_at.astimezone(VN_TZ).replace(tzinfo=None), fmts.build_date)
     else:
-        _text(ws, 2, 1, "chưa có", fmts.info)
+        _text(ws, 2, 0, fresh.build_text(), fmts.info)
     stale = fresh.warning_text()
     if stale:
         ws.merge_range(STALE_CELL_ROW, 0, STALE_CELL_ROW, last_col, stale, fmts.stale)

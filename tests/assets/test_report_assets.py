@@ -48,7 +48,7 @@ def test_a_build_publishes_xlsx_html_and_pdf_dated_by_the_build(tmp_path):
     assert (reports / "scorecard.pdf").read_bytes()[:5] == b"%PDF-"
     assert _html_metadata(result)["pdf"].value == str(reports / "scorecard.pdf")
     # Dated by this build, not by the fixture's older audit.builds row.
-    built = openpyxl.load_workbook(reports / "scorecard.xlsx")[SUMMARY_SHEET]["B3"].value
+    built = openpyxl.load_workbook(reports / "scorecard.xlsx")[SUMMARY_SHEET]["A3"].value
     vn_now = before.astimezone(UTC).replace(tzinfo=None) + timedelta(hours=7)
     assert abs(built - vn_now) < timedelta(minutes=10)
 

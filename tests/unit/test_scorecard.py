@@ -270,8 +270,11 @@ def test_summary_shows_data_and_build_dates(book):
     # Nine months of 2026 (the 2026 roster, a whole year by construction, does not count).
     assert ws["A2"].value == "Số liệu đến tháng 9/2026"
     # The build's moment in Vietnam's time (UTC+7), as a date cell.
-    assert ws["B3"].value == datetime(2026, 12, 1, 6, 0)
-    assert ws["B3"].number_format == "dd/mm/yyyy hh:mm"
+    assert ws["A3"].value == datetime(2026, 12, 1, 6, 0)
+    assert ws["A3"].number_format == (
+        '"Cập nhật lần cuối (lần dựng thành công gần nhất): "dd/mm/yyyy hh:mm" (giờ Việt Nam)"'
+    )
+    assert "A3:E3" in {str(r) for r in ws.merged_cells.ranges}  # wide enough to show the date
 
 
 def test_a_fresh_workbook_warns_by_itself_once_two_days_old(book):
@@ -284,7 +287,7 @@ def test_a_fresh_workbook_warns_by_itself_once_two_days_old(book):
     cells, rule = rules[0]
     assert cells.startswith("A4:")
     assert rule.type == "expression"
-    assert rule.formula == ["TODAY()-$B$3>2"]
+    assert rule.formula == ["TODAY()-$A$3>2"]
     assert rule.dxf.fill.fgColor.rgb.endswith("FFC7CE") or rule.dxf.fill.bgColor.rgb.endswith("FFC7CE")
 
 
