@@ -75,6 +75,9 @@ class PlanTargetSchema(pa.DataFrameModel):
     unit: str = pa.Field(str_length={"min_value": 1})
     is_conflicting: bool
     note: str = pa.Field(nullable=True)
+    note_vi: str = pa.Field(
+        str_length={"min_value": 1}, description="how the target was read, in Vietnamese, for the officials' reports"
+    )
     source_file: str = pa.Field(str_matches=_SOURCE_FILE)
     source_quote: str = pa.Field(str_length={"min_value": 20}, description="verbatim sentence or clause")
 

@@ -1,37 +1,44 @@
-"""The static HTML report: one self-contained file (no scripts, fonts or styles
-from the network) with, per plan, the targets table and one inline SVG chart per
-measurable indicator that has data: the yearly values the plan is judged on
-(``marts.plan_indicator_series``), a dashed line per target over its phase, and a
-marker at each phase end.
+"""The static HTML report: one self-contained file (no scripts, fonts or styles from the
+network) with the date of the data and of the last successful build, a summary per
+plan, then per plan the targets table and one inline SVG chart per measurable
+indicator that has data (``pipelines.reports.charts``), the data-quality warnings and
+the indicator catalogue, all in Vietnamese.
+
+It reads on a phone: below 760 px every table turns into one card per row, each cell
+under its heading, so nothing runs off the screen and the status stays in view. It
+prints (A4 landscape, one plan per page): ``pipelines.reports.pdf`` prints it to PDF.
 
 All text from the warehouse goes through ``html.escape``. A Content-Security-Policy
 allows only the report's own inline script (by hash) and inline styles, so even a
-missed escape could not load or run anything else.
+missed escape could not load or run anything else. The script shows the stale-build
+warning when the page is opened more than two days after the build, and records what
+the browser laid out (charts drawn, horizontal overflow) for the browser tests.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import html
-import math
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from pipelines.reports import (
+    MERGER_MARK,
+    MERGER_NOTE,
+    STALE_AFTER,
     STATUS_ORDER,
     TARGET_HEADINGS,
     TONE_COLOURS,
+    Freshness,
+    annual_change_text,
+    crosses_merger,
     format_number,
-    load_indicators,
-    load_plan_series,
-    load_plans,
-    load_targets,
-    load_warnings,
     phase_text,
+    phases_text,
     plan_area,
     plan_document,
     status_counts,
@@ -41,14 +48,40 @@ from pipelines.reports import (
     target_text,
     unit_label,
     value_text,
+    year_text,
+)
+from pipelines.reports.charts import chart_svg, esc
+from pipelines.reports.queries import (
+    CATALOGUE_COLUMNS,
+    Point,
+    catalogue_rows,
+    load_freshness,
+    load_plan_series,
+    load_plans,
+    load_targets,
+    warning_table,
 )
 
 TITLE = "Theo dõi thực hiện chỉ tiêu kế hoạch trợ giúp xã hội và công tác xã hội"
+STALE_AT_VIEW_TEXT = (
+    "CẢNH BÁO: lần dựng thành công gần nhất đã quá 2 ngày. "
+    "Số liệu có thể chưa được cập nhật: cần kiểm tra việc chạy hằng đêm."
+)
 
-# Counts the charts the browser actually laid out (a chart with an empty bounding
-# box did not render) so a headless browser test can read the result from the DOM.
+# Shows the stale-build warning when the page is read more than two days after the
+# build, and records in the DOM what the browser laid out (charts with a bounding box,
+# horizontal overflow of the page, status cells inside the viewport) for the tests.
 _SCRIPT = """
 window.addEventListener("load", function () {
+  var body = document.body;
+  var built = Date.parse(body.dataset.builtAt || "");
+  var staleAfter = Number(body.dataset.staleAfterMs);
+  if (!isNaN(built) && Date.now() - built > staleAfter) {
+    var warning = document.getElementById("stale-warning");
+    warning.textContent = warning.dataset.viewText;
+    warning.hidden = false;
+    body.dataset.staleAtView = "true";
+  }
   var charts = document.querySelectorAll("svg.chart");
   var rendered = 0;
   charts.forEach(function (svg) {
@@ -57,8 +90,19 @@ window.addEventListener("load", function () {
       if (box.width > 0 && box.height > 0) { rendered += 1; }
     } catch (e) { /* not rendered */ }
   });
-  document.body.dataset.chartsRendered = String(rendered);
-  document.body.dataset.chartsTotal = String(charts.length);
+  body.dataset.chartsRendered = String(rendered);
+  body.dataset.chartsTotal = String(charts.length);
+  var width = document.documentElement.clientWidth;
+  body.dataset.viewportWidth = String(width);
+  body.dataset.overflowX = String(document.documentElement.scrollWidth > width);
+  var statuses = document.querySelectorAll("td.status");
+  var inView = 0;
+  statuses.forEach(function (td) {
+    var r = td.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= width) { inView += 1; }
+  });
+  body.dataset.statusCells = String(statuses.length);
+  body.dataset.statusCellsInView = String(inView);
 });
 """.strip()
 
@@ -69,17 +113,27 @@ _TONE_CSS = "\n".join(
 _CSS = f"""
 :root {{ color-scheme: light; }}
 body {{ font-family: "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", Arial, sans-serif; margin: 24px auto;
-  max-width: 1200px; padding: 0 16px; color: #1b1b1b; line-height: 1.45; }}
+  max-width: 1200px; padding: 0 16px; color: #1b1b1b; line-height: 1.45; overflow-wrap: break-word; }}
 h1 {{ font-size: 1.6em; margin-bottom: 0.2em; }}
 h2 {{ font-size: 1.3em; border-bottom: 2px solid #1F4E79; padding-bottom: 4px; margin-top: 2em; }}
 h3 {{ font-size: 1.05em; margin: 1.2em 0 0.4em; }}
 .meta {{ color: #555; margin: 0.2em 0; }}
+.freshness p {{ margin: 0.2em 0; }}
+.stale {{ background: #FFC7CE; color: #9C0006; font-weight: 700; padding: 6px 10px; border-left: 6px solid #9C0006; }}
+.stale[hidden] {{ display: none; }}
 table {{ border-collapse: collapse; width: 100%; margin: 0.5em 0 1em; font-size: 0.9em; }}
 th, td {{ border: 1px solid #bfbfbf; padding: 4px 6px; vertical-align: top; text-align: left; }}
 th {{ background: #1F4E79; color: #fff; }}
 td.num {{ text-align: right; white-space: nowrap; }}
-table.targets td:first-child {{ min-width: 12em; }}
-td.quote {{ font-style: italic; color: #333; min-width: 18em; }}
+td.nowrap {{ white-space: nowrap; }}
+td.status {{ min-width: 6em; }}
+table.targets td:first-child {{ min-width: 10em; }}
+td.quote {{ font-style: italic; color: #333; min-width: 12em; }}
+td.note {{ min-width: 11em; }}
+table.targets {{ font-size: 0.85em; }}
+.table-wrap {{ overflow-x: auto; }}
+.mark {{ color: #7030A0; font-weight: 700; }}
+.footnote {{ font-size: 0.85em; color: #444; }}
 {_TONE_CSS}
 figure {{ margin: 0 0 20px; max-width: 760px; }}
 figcaption {{ font-size: 0.9em; color: #333; }}
@@ -87,21 +141,29 @@ svg.chart {{ width: 100%; height: auto; background: #fff; border: 1px solid #ddd
 svg.chart text {{ font-family: inherit; }}
 .legend span {{ display: inline-block; padding: 2px 8px; margin: 2px; border-radius: 3px; font-size: 0.85em; }}
 .empty {{ color: #666; font-style: italic; }}
-@media print {{ figure {{ break-inside: avoid; }} section.plan {{ break-before: page; }} }}
+@media screen and (max-width: 760px) {{
+  body {{ margin: 12px auto; padding: 0 10px; }}
+  h1 {{ font-size: 1.3em; }}
+  table, thead, tbody, tr, th, td {{ display: block; width: auto; }}
+  thead {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }}
+  tr {{ border: 1px solid #bfbfbf; margin: 0 0 10px; }}
+  td {{ border: none; border-top: 1px solid #eee; min-width: 0 !important; white-space: normal !important;
+    text-align: left !important; overflow-wrap: anywhere; }}
+  td::before {{ content: attr(data-label); display: block; font-size: 0.8em; font-weight: 600; color: #555; }}
+  td.status {{ font-size: 1.05em; }}
+  table.summary td.count {{ display: inline-block; width: 33.3%; box-sizing: border-box; vertical-align: top; }}
+  td.status::before {{ color: inherit; }}
+}}
+@media print {{
+  @page {{ size: A4 landscape; margin: 10mm; }}
+  body {{ max-width: none; margin: 0; padding: 0; font-size: 10pt; }}
+  table {{ font-size: 8.5pt; }}
+  thead {{ display: table-header-group; }}
+  tr, figure {{ break-inside: avoid; }}
+  section.plan {{ break-before: page; }}
+  a {{ color: inherit; text-decoration: none; }}
+}}
 """.strip()
-
-# Chart geometry (SVG user units).
-_W, _H = 720, 330
-_ML, _MR, _MT, _MB = 72, 24, 44, 46
-_ACTUAL_COLOUR = "#1F5FA8"
-_TARGET_COLOUR = "#C55A11"
-_PHASE_COLOUR = "#7F7F7F"
-_CHAR_WIDTH = 5.6  # rough width of a character at font-size 10-11, for label placement
-
-
-def _e(value: Any) -> str:
-    """Escape any value for HTML text or a quoted attribute; NULL -> ''."""
-    return "" if value is None else html.escape(str(value), quote=True)
 
 
 def _slug(text: str, taken: set[str]) -> str:
@@ -115,236 +177,60 @@ def _slug(text: str, taken: set[str]) -> str:
     return slug
 
 
-def _nice_step(span: float, ticks: int = 5) -> float:
-    """A round tick step (1, 2, 2.5 or 5 × 10^k) giving about ``ticks`` intervals."""
-    raw = span / ticks
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for m in (1, 2, 2.5, 5, 10):
-        if raw <= m * magnitude:
-            return m * magnitude
-    return 10 * magnitude
-
-
-def _y_scale(values: list[float], percent: bool) -> tuple[float, float, float]:
-    """(y_min, y_max, step) covering every value from 0, with a little headroom."""
-    top = max([v for v in values if v is not None] + [0.0])
-    bottom = min([v for v in values if v is not None] + [0.0])
-    span = (top - bottom) or 1.0
-    step = _nice_step(span)
-    y_max = step * math.ceil(top / step) if top > 0 else step
-    if top > 0 and top / y_max > 0.96:
-        y_max += step
-    if percent and top <= 100 < y_max:
-        y_max = 100.0 if 100 % step == 0 else y_max
-    y_min = step * math.floor(bottom / step) if bottom < 0 else 0.0
-    return y_min, y_max, step
-
-
-def _chart_svg(
-    chart_id: str, code: str, name: str, unit: str | None, points: list[tuple[int, float]], targets: list[dict]
-) -> str:
-    """One inline SVG chart: yearly values (line + points), a dashed line per target
-    over its phase with a label, a dotted marker at each phase end, axes with year
-    labels and value ticks, and an accessible <title>/<desc>."""
-    unit_vi = unit_label(unit)
-    percent = unit_vi == "%"
-    years = [y for y, _ in points]
-    span_years = years + [t["phase_start"] for t in targets if t["phase_start"] is not None]
-    span_years += [t["target_year"] for t in targets if t["target_year"] is not None]
-    span_years += [t["phase_end"] for t in targets if t["phase_end"] is not None]
-    first, last = min(span_years), max(span_years)
-    y_min, y_max, step = _y_scale([v for _, v in points] + [t["target_value"] for t in targets], percent)
-    x0, x1, y0, y1 = _ML, _W - _MR, _MT, _H - _MB
-
-    def x(year: float) -> float:
-        return x0 + (year - first + 0.5) / (last - first + 1) * (x1 - x0)
-
-    def y(value: float) -> float:
-        return y1 - (value - y_min) / (y_max - y_min) * (y1 - y0)
-
-    out: list[str] = []
-    title = f"{name} — thực hiện so với mục tiêu"
-    desc_values = "; ".join(f"{yr}: {value_text(v, unit)}" for yr, v in points)
-    desc_targets = "; ".join(
-        f"{target_text(t['comparator'], t['target_value'], unit)} năm {t['target_year']}" for t in targets
-    )
-    desc = f"Thực hiện theo năm: {desc_values}. Mục tiêu: {desc_targets}."
-    out.append(
-        f'<svg class="chart" id="{chart_id}" data-indicator-code="{_e(code)}" role="img" aria-label="{_e(title)}" '
-        f'viewBox="0 0 {_W} {_H}" width="{_W}" height="{_H}" xmlns="http://www.w3.org/2000/svg">'
-    )
-    out.append(f"<title>{_e(title)}</title><desc>{_e(desc)}</desc>")
-    out.append(f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" fill="#FAFAFA" stroke="none"/>')
-
-    # Value ticks and grid.
-    ticks = [y_min + i * step for i in range(int(round((y_max - y_min) / step)) + 1)]
-    if ticks[-1] < y_max - 1e-9:
-        ticks.append(y_max)
-    decimals = 0 if float(step).is_integer() else 2  # 2.5 steps need their decimal
-    for tick in ticks:
-        ty = y(tick)
-        out.append(f'<line class="grid" x1="{x0}" y1="{ty:.1f}" x2="{x1}" y2="{ty:.1f}" stroke="#E0E0E0"/>')
-        out.append(
-            f'<text x="{x0 - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="11" fill="#333">'
-            f"{_e(format_number(tick, decimals))}</text>"
-        )
-    out.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#333"/>')
-    out.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="#333"/>')
-    out.append(
-        f'<text x="14" y="{(y0 + y1) / 2:.1f}" transform="rotate(-90 14 {(y0 + y1) / 2:.1f})" '
-        f'text-anchor="middle" font-size="11" fill="#333">{_e(unit_vi or "giá trị")}</text>'
-    )
-
-    # Year labels (every year, or every other one on long spans).
-    every = 1 if last - first <= 14 else 2
-    for year in range(first, last + 1):
-        tx = x(year)
-        out.append(f'<line x1="{tx:.1f}" y1="{y1}" x2="{tx:.1f}" y2="{y1 + 4}" stroke="#333"/>')
-        if (year - first) % every == 0:
-            out.append(
-                f'<text class="year" x="{tx:.1f}" y="{y1 + 17}" text-anchor="middle" font-size="11" fill="#333">'
-                f"{year}</text>"
-            )
-    out.append(
-        f'<text x="{(x0 + x1) / 2:.1f}" y="{_H - 8}" text-anchor="middle" font-size="11" fill="#333">Năm</text>'
-    )
-
-    # Boxes (left, right, top, bottom) already inked, so target labels can avoid them.
-    boxes: list[tuple[float, float, float, float]] = []
-
-    def free(box: tuple[float, float, float, float]) -> bool:
-        left, right, top, bottom = box
-        return all(right <= b[0] or left >= b[1] or bottom <= b[2] or top >= b[3] for b in boxes)
-
-    # Actuals: line and points, values written above the points.
-    actual_svg: list[str] = []
-    xy = [(x(yr), y(v)) for yr, v in points]
-    for (ax, ay), (bx, by) in zip(xy, xy[1:], strict=False):
-        n = int(math.hypot(bx - ax, by - ay) / 4) + 1
-        boxes.extend((ax + (bx - ax) * i / n - 2, ax + (bx - ax) * i / n + 2,
-                      ay + (by - ay) * i / n - 2, ay + (by - ay) * i / n + 2) for i in range(n + 1))
-    coords = " ".join(f"{px:.1f},{py:.1f}" for px, py in xy)
-    actual_svg.append(
-        f'<polyline class="actual-line" points="{coords}" fill="none" stroke="{_ACTUAL_COLOUR}" stroke-width="2.5"/>'
-    )
-    for (yr, v), (px, py) in zip(points, xy, strict=True):
-        boxes.append((px - 5, px + 5, py - 5, py + 5))
-        actual_svg.append(
-            f'<circle class="actual-point" cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{_ACTUAL_COLOUR}">'
-            f"<title>{_e(f'{yr}: {value_text(v, unit)}')}</title></circle>"
-        )
-        if len(points) <= 12:
-            text = format_number(v)
-            half = _CHAR_WIDTH * len(text) / 2
-            boxes.append((px - half, px + half, py - 18, py - 6))
-            actual_svg.append(
-                f'<text x="{px:.1f}" y="{py - 8:.1f}" text-anchor="middle" font-size="10" fill="{_ACTUAL_COLOUR}">'
-                f"{_e(text)}</text>"
-            )
-
-    # Phase ends: a dotted vertical marker at the end of the last year of each phase,
-    # labelled at the foot of the plot.
-    for end in sorted({t["phase_end"] for t in targets if t["phase_end"] is not None}):
-        px = x(end + 0.5)
-        phases = sorted({phase_text(t["phase_start"], t["phase_end"]) for t in targets if t["phase_end"] == end})
-        label = "Hết GĐ " + ", ".join(phases)
-        boxes.append((px - 3 - _CHAR_WIDTH * len(label), px - 3, y1 - 15, y1 - 2))
-        out.append(
-            f'<line class="phase-end" x1="{px:.1f}" y1="{y0}" x2="{px:.1f}" y2="{y1}" '
-            f'stroke="{_PHASE_COLOUR}" stroke-dasharray="2 3"><title>{_e(label)}</title></line>'
-            f'<text x="{px - 3:.1f}" y="{y1 - 5}" text-anchor="end" font-size="10" fill="{_PHASE_COLOUR}">'
-            f"{_e(label)}</text>"
-        )
-
-    # Targets: a dashed line over the whole years of the phase (from the start of
-    # its first year to the end of the target year), labelled at its right end,
-    # above the line or, where that is inked already, below it or further away.
-    lines: list[tuple[str, float, float, float]] = []
-    for t in targets:
-        if t["target_value"] is None:
-            continue
-        start = t["phase_start"] if t["phase_start"] is not None else first
-        end = t["target_year"] if t["target_year"] is not None else last
-        lx1, lx2, ly = max(x(start - 0.5), x0), min(x(end + 0.5), x1), y(t["target_value"])
-        label = f"Mục tiêu {t['target_year']}: {target_text(t['comparator'], t['target_value'], unit)}"
-        if t["is_conflicting"]:
-            label += " (mâu thuẫn)"
-        boxes.append((lx1, lx2, ly - 1.5, ly + 1.5))
-        lines.append((label, lx1, lx2, ly))
-        out.append(
-            f'<line class="target-line" data-target-value="{_e(t["target_value"])}" x1="{lx1:.1f}" y1="{ly:.1f}" '
-            f'x2="{lx2:.1f}" y2="{ly:.1f}" stroke="{_TARGET_COLOUR}" stroke-width="2" stroke-dasharray="7 4">'
-            f"<title>{_e(label)}</title></line>"
-        )
-    for label, lx1, lx2, ly in lines:
-        width = _CHAR_WIDTH * 1.1 * len(label)
-        anchor, tx = ("end", lx2 - 2) if lx2 - 2 - width >= x0 else ("start", lx1 + 2)
-        left = tx - width if anchor == "end" else tx
-        candidates = [ly - 5 - 13 * k for k in range(4)] + [ly + 14 + 13 * k for k in range(4)]
-        candidates.sort(key=lambda c: abs(c - ly))
-        fits = [c for c in candidates if c - 10 >= y0 - 14 and c + 2 <= y1 - 1]
-        ty = next((c for c in fits if free((left, left + width, c - 10, c + 2))), fits[0] if fits else ly - 5)
-        boxes.append((left, left + width, ty - 10, ty + 2))
-        out.append(
-            f'<text class="target-label" x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}" font-size="11" '
-            f'fill="{_TARGET_COLOUR}" stroke="#FFFFFF" stroke-width="3" paint-order="stroke">{_e(label)}</text>'
-        )
-    out.extend(actual_svg)
-
-    # Legend along the top margin.
-    lg = 14
-    out.append(
-        f'<g class="legend" font-size="11" fill="#333">'
-        f'<line x1="{x0}" y1="{lg}" x2="{x0 + 24}" y2="{lg}" stroke="{_ACTUAL_COLOUR}" stroke-width="2.5"/>'
-        f'<circle cx="{x0 + 12}" cy="{lg}" r="3.5" fill="{_ACTUAL_COLOUR}"/>'
-        f'<text x="{x0 + 30}" y="{lg + 4}">Thực hiện</text>'
-        f'<line x1="{x0 + 110}" y1="{lg}" x2="{x0 + 134}" y2="{lg}" stroke="{_TARGET_COLOUR}" stroke-width="2" '
-        f'stroke-dasharray="7 4"/>'
-        f'<text x="{x0 + 140}" y="{lg + 4}">Mục tiêu</text>'
-        f'<line x1="{x0 + 215}" y1="{lg - 7}" x2="{x0 + 215}" y2="{lg + 7}" stroke="{_PHASE_COLOUR}" '
-        f'stroke-dasharray="2 3"/>'
-        f'<text x="{x0 + 222}" y="{lg + 4}">Kết thúc giai đoạn</text></g>'
-    )
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _cell(value: Any, cls: str = "") -> str:
+def _cell(value: Any, label: str, cls: str = "") -> str:
+    """A cell with its column heading as ``data-label`` (shown above it on a phone)."""
     attr = f' class="{cls}"' if cls else ""
-    return f"<td{attr}>{_e(value)}</td>"
+    return f'<td{attr} data-label="{esc(label)}">{esc(value)}</td>'
 
 
-def _status_cell(status: str | None) -> str:
+def _status_cell(status: str | None, label: str) -> str:
     return (
-        f'<td class="status tone-{status_tone(status)}" data-status="{_e(status)}">{_e(status_label(status))}</td>'
+        f'<td class="status tone-{status_tone(status)}" data-status="{esc(status)}" data-label="{esc(label)}">'
+        f"{esc(status_label(status))}</td>"
     )
+
+
+def _head(headings: Any) -> str:
+    return "<thead><tr>" + "".join(f'<th scope="col">{esc(h)}</th>' for h in headings) + "</tr></thead>"
 
 
 def _targets_table(targets: list[dict]) -> str:
+    h = TARGET_HEADINGS
     rows = []
     for t in targets:
         unit = t["unit"]
+        actual = esc(value_text(t["actual_value"], unit))
+        if crosses_merger(t):
+            actual += f' <span class="mark" title="{esc(MERGER_NOTE)}">{MERGER_MARK}</span>'
         rows.append(
             "<tr>"
-            + _cell(t["indicator_name"])
-            + _cell(phase_text(t["phase_start"], t["phase_end"]))
-            + _cell(t["target_year"], "num")
-            + _cell(target_text(t["comparator"], t["target_value"], unit), "num")
-            + _cell(value_text(t["actual_value"], unit), "num")
-            + _cell(t["actual_year"], "num")
-            + _cell(value_text(t["baseline_value"], unit), "num")
-            + _cell(t["baseline_year"], "num")
-            + _cell(format_number(t["achievement_pct"]), "num")
-            + _status_cell(t["status"])
-            + _cell(target_note(t))
-            + _cell(t["source_quote"], "quote")
+            + _cell(t["indicator_name"], h[0])
+            + _cell(phase_text(t["phase_start"], t["phase_end"]), h[1], "nowrap")
+            + _cell(t["target_year"], h[2], "num")
+            + _cell(target_text(t["comparator"], t["target_value"], unit), h[3], "num")
+            + f'<td class="num actual" data-label="{esc(h[4])}">{actual}</td>'
+            + _cell(year_text(t["actual_year"], t["actual_months"]), h[5], "num")
+            + _cell(value_text(t["baseline_value"], unit), h[6], "num")
+            + _cell(t["baseline_year"], h[7], "num")
+            + _cell(format_number(t["achievement_pct"]), h[8], "num")
+            + _status_cell(t["status"], h[9])
+            + _cell(annual_change_text(t["required_annual_change"], t["actual_value"], unit), h[10], "num")
+            + _cell(value_text(t["projected_value"], unit), h[11], "num")
+            + _cell(target_note(t), h[12], "note")
+            + _cell(t["source_quote"], h[13], "quote")
             + "</tr>"
         )
-    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in TARGET_HEADINGS)
-    return f'<table class="targets"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    footnote = (
+        f'<p class="footnote"><span class="mark">{MERGER_MARK}</span>{esc(MERGER_NOTE[1:])}</p>'
+        if any(crosses_merger(t) for t in targets)
+        else ""
+    )
+    table = f'<table class="targets">{_head(h)}<tbody>{"".join(rows)}</tbody></table>'
+    # A browser window narrower than the table scrolls the table, never the page.
+    return f'<div class="table-wrap">{table}</div>{footnote}'
 
 
-def chart_indicators(targets: list[dict], series: dict[tuple[str, str], list[tuple[int, float]]]) -> list[str]:
+def chart_indicators(targets: list[dict], series: dict[tuple[str, str], list[Point]]) -> list[str]:
     """Indicator codes of one plan's targets that get a chart: measurable
     (status other than ``not_measurable``) and with at least one yearly value,
     in the order they first appear."""
@@ -359,18 +245,17 @@ def chart_indicators(targets: list[dict], series: dict[tuple[str, str], list[tup
 
 def _plan_section(plan: dict, targets: list[dict], series: dict, section_id: str) -> tuple[str, int]:
     """The section of one plan and its number of charts."""
-    parts = [f'<section class="plan" id="{section_id}" data-plan-id="{_e(plan["plan_id"])}">']
-    parts.append(f"<h2>{_e(plan['title_vi'])}</h2>")
-    doc = plan_document(plan)
+    parts = [f'<section class="plan" id="{section_id}" data-plan-id="{esc(plan["plan_id"])}">']
+    parts.append(f"<h2>{esc(plan['title_vi'])}</h2>")
     for label, value in (
-        ("Số văn bản", doc),
+        ("Số văn bản", plan_document(plan)),
         ("Cơ quan ban hành", plan["issuing_authority"]),
         ("Địa bàn", plan_area(plan)),
-        ("Giai đoạn", plan["phases"]),
+        ("Giai đoạn", phases_text(plan["phases"])),
         ("Căn cứ", plan["national_basis"]),
     ):
         if value:
-            parts.append(f'<p class="meta"><strong>{_e(label)}:</strong> {_e(value)}</p>')
+            parts.append(f'<p class="meta"><strong>{esc(label)}:</strong> {esc(value)}</p>')
     parts.append("<h3>Các chỉ tiêu</h3>")
     parts.append(_targets_table(targets) if targets else '<p class="empty">Kế hoạch chưa có chỉ tiêu định lượng.</p>')
     codes = chart_indicators(targets, series)
@@ -381,8 +266,8 @@ def _plan_section(plan: dict, targets: list[dict], series: dict, section_id: str
             ind_targets = [t for t in targets if t["indicator_code"] == code]
             name = ind_targets[0]["indicator_name"]
             unit = ind_targets[0]["unit"] or ind_targets[0]["indicator_unit"]
-            svg = _chart_svg(f"chart-{section_id}-{i}", code, name, unit, series[(plan["plan_id"], code)], ind_targets)
-            parts.append(f"<figure>{svg}<figcaption>{_e(name)} ({_e(unit_label(unit))})</figcaption></figure>")
+            svg = chart_svg(f"chart-{section_id}-{i}", code, name, unit, series[(plan["plan_id"], code)], ind_targets)
+            parts.append(f"<figure>{svg}<figcaption>{esc(name)} ({esc(unit_label(unit))})</figcaption></figure>")
         parts.append("</div>")
     else:
         parts.append('<p class="empty">Chưa có số liệu theo năm để vẽ biểu đồ.</p>')
@@ -390,10 +275,13 @@ def _plan_section(plan: dict, targets: list[dict], series: dict, section_id: str
     return "".join(parts), len(codes)
 
 
+SUMMARY_HEADINGS = ("Kế hoạch", "Số văn bản", "Địa bàn", "Số chỉ tiêu")
+
+
 def _summary_table(plans: list[dict], by_plan: dict[str, list[dict]], ids: dict[str, str]) -> str:
     head = "".join(
-        [f'<th scope="col">{_e(h)}</th>' for h in ("Kế hoạch", "Số văn bản", "Địa bàn", "Số chỉ tiêu")]
-        + [f'<th scope="col" class="tone-{status_tone(s)}">{_e(status_label(s))}</th>' for s in STATUS_ORDER]
+        [f'<th scope="col">{esc(h)}</th>' for h in SUMMARY_HEADINGS]
+        + [f'<th scope="col" class="tone-{status_tone(s)}">{esc(status_label(s))}</th>' for s in STATUS_ORDER]
     )
     rows = []
     for plan in plans:
@@ -401,39 +289,66 @@ def _summary_table(plans: list[dict], by_plan: dict[str, list[dict]], ids: dict[
         counts = status_counts(targets)
         rows.append(
             "<tr>"
-            f'<td><a href="#{ids[plan["plan_id"]]}">{_e(plan["title_vi"])}</a></td>'
-            + _cell(plan["document_number"])
-            + _cell(plan_area(plan))
-            + _cell(len(targets), "num")
-            + "".join(_cell(counts[s], "num") for s in STATUS_ORDER)
+            f'<td data-label="{esc(SUMMARY_HEADINGS[0])}"><a href="#{ids[plan["plan_id"]]}">'
+            f"{esc(plan['title_vi'])}</a></td>"
+            + _cell(plan["document_number"], SUMMARY_HEADINGS[1])
+            + _cell(plan_area(plan), SUMMARY_HEADINGS[2])
+            + _cell(len(targets), SUMMARY_HEADINGS[3], "num")
+            + "".join(_cell(counts[s], status_label(s), f"num count tone-{status_tone(s)}") for s in STATUS_ORDER)
             + "</tr>"
         )
-    return f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    table = f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return f'<div class="table-wrap">{table}</div>'
 
 
 def _plain_table(css_class: str, columns: list[tuple[str, str]], rows: list[dict], empty: str) -> str:
     if not rows:
-        return f'<p class="empty">{_e(empty)}</p>'
-    head = "".join(f'<th scope="col">{_e(h)}</th>' for _, h in columns)
-    body = "".join("<tr>" + "".join(_cell(r[k]) for k, _ in columns) + "</tr>" for r in rows)
-    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        return f'<p class="empty">{esc(empty)}</p>'
+    body = "".join(
+        "<tr>" + "".join(_cell(r[k], h, "num" if isinstance(r[k], float) else "") for k, h in columns) + "</tr>"
+        for r in rows
+    )
+    table = f'<table class="{css_class}">{_head(h for _, h in columns)}<tbody>{body}</tbody></table>'
+    return f'<div class="table-wrap">{table}</div>'
 
 
-def write_html_report(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any]:
+def _warnings_html(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
+    """The warnings table (figures with a decimal comma) and the number of warnings."""
+    columns, figures, rows = warning_table(con)
+    for row in rows:
+        row.update({f: format_number(row[f], decimals=2) for f in figures})
+    return _plain_table("warnings", columns, rows, "Không có cảnh báo."), len(rows)
+
+
+def _stale_warning(stale: str) -> str:
+    """The stale-build warning: shown when the build was already stale when the report was
+    written, else hidden until the script finds the page read more than two days later."""
+    hidden = "" if stale else " hidden"
+    return (
+        f'<p class="stale" id="stale-warning" role="alert" data-view-text="{esc(STALE_AT_VIEW_TEXT)}"{hidden}>'
+        f"{esc(stale)}</p>"
+    )
+
+
+def write_html_report(
+    con: duckdb.DuckDBPyConnection, path: Path, *, built_at: datetime | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     """Write the self-contained HTML report to ``path`` and return counts for metadata.
 
     Reads the same tables as the scorecard plus ``marts.plan_indicator_series``
-    for the charts. Returns ``{"plans", "targets", "charts", "warnings", "bytes"}``.
+    for the charts. ``built_at``: the build the report belongs to (default: the last
+    one in ``audit.builds``); ``now``: the moment of writing (default: the clock).
+    Returns ``{"plans", "targets", "charts", "warnings", "bytes", "stale"}``.
     """
     plans = load_plans(con)
     targets = load_targets(con)
     series = load_plan_series(con)
-    warnings = load_warnings(con)
-    indicators = load_indicators(con)
+    warnings_html, warnings = _warnings_html(con)
+    fresh: Freshness = load_freshness(con, built_at, now)
     by_plan: dict[str, list[dict]] = {}
     for t in targets:
         by_plan.setdefault(t["plan_id"], []).append(t)
-    taken: set[str] = {"tong-hop", "canh-bao", "chi-so"}
+    taken: set[str] = {"tong-hop", "canh-bao", "chi-so", "stale-warning"}
     ids = {p["plan_id"]: _slug(f"plan-{p['plan_id']}", taken) for p in plans}
 
     sections, charts = [], 0
@@ -441,57 +356,36 @@ def write_html_report(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, A
         section, n = _plan_section(plan, by_plan.get(plan["plan_id"], []), series, ids[plan["plan_id"]])
         sections.append(section)
         charts += n
-    last_year = max((yr for pts in series.values() for yr, _ in pts), default=None)
-    legend = "".join(
-        f'<span class="tone-{status_tone(s)}">{_e(status_label(s))}</span>' for s in STATUS_ORDER
-    )
+    legend = "".join(f'<span class="tone-{status_tone(s)}">{esc(status_label(s))}</span>' for s in STATUS_ORDER)
     script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
     csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{script_hash}'"
+    built_attr = f' data-built-at="{esc(fresh.built_at.isoformat())}"' if fresh.built_at is not None else ""
+    stale = fresh.warning_text()
     doc = [
         "<!DOCTYPE html>",
         '<html lang="vi"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_e(csp)}">',
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(TITLE)}</title>",
+        f"<title>{esc(TITLE)}</title>",
         f"<style>{_CSS}</style>",
         f"<script>{_SCRIPT}</script>",
         "</head>",
-        f'<body data-charts-total="{charts}">',
-        f"<header><h1>{_e(TITLE)}</h1>",
-        f'<p class="meta">Số liệu đến năm {last_year}.</p>' if last_year is not None else "",
+        f'<body data-charts-total="{charts}"{built_attr} data-stale-after-ms="{int(STALE_AFTER.total_seconds() * 1000)}">',
+        f"<header><h1>{esc(TITLE)}</h1>",
+        '<div class="freshness">',
+        f'<p class="meta" id="data-date">{esc(fresh.data_text())}.</p>',
+        f'<p class="meta" id="build-date">{esc(fresh.build_text())}.</p>',
+        _stale_warning(stale),
+        "</div>",
         f'<p class="legend"><strong>Đánh giá:</strong> {legend}</p></header>',
         '<main><section id="tong-hop"><h2>Tổng hợp theo kế hoạch</h2>',
         _summary_table(plans, by_plan, ids),
         "</section>",
         *sections,
-        '<section id="canh-bao"><h2>Cảnh báo dữ liệu</h2>',
-        _plain_table(
-            "warnings",
-            [
-                ("check_name", "Kiểm tra"),
-                ("source", "Nguồn"),
-                ("province_code", "Mã tỉnh"),
-                ("year", "Năm"),
-                ("indicator_code", "Mã chỉ số"),
-                ("message", "Nội dung"),
-            ],
-            warnings,
-            "Không có cảnh báo.",
-        ),
+        '<section id="canh-bao"><h2>Cảnh báo chất lượng số liệu</h2>',
+        warnings_html,
         '</section><section id="chi-so"><h2>Danh mục chỉ số</h2>',
-        _plain_table(
-            "indicators",
-            [
-                ("indicator_code", "Mã chỉ số"),
-                ("name_vi", "Tên chỉ số"),
-                ("unit", "Đơn vị"),
-                ("measure_type", "Loại"),
-                ("source", "Nguồn số liệu"),
-                ("definition", "Định nghĩa"),
-            ],
-            indicators,
-            "Chưa có danh mục chỉ số.",
-        ),
+        _plain_table("indicators", list(CATALOGUE_COLUMNS), catalogue_rows(con), "Chưa có danh mục chỉ số."),
         "</section></main></body></html>",
     ]
     text = "\n".join(part for part in doc if part)
@@ -502,6 +396,7 @@ def write_html_report(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, A
         "plans": len(plans),
         "targets": len(targets),
         "charts": charts,
-        "warnings": len(warnings),
+        "warnings": warnings,
         "bytes": len(text.encode("utf-8")),
+        "stale": fresh.stale,
     }

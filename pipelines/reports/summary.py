@@ -1,95 +1,100 @@
-"""The end-of-run summary: how many targets of each plan are achieved, on track,
-off track, without data or not measurable, as a table and as fixed-width text."""
+"""The end-of-run summary (``make run``): the date of the data and of the last
+successful build (with the stale-build warning), then how many targets of each plan
+have each status, with the same Vietnamese labels and the same counting as the
+scorecards (``not_achieved`` apart from ``off_track``, ``insufficient_data`` apart from
+``no_data``).
+
+``summary_text`` puts the sections together; each section is its own function, so
+another listing (withdrawn files, for one) is one more section."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import duckdb
 import polars as pl
 
-from pipelines.reports import fetch_dicts
+from pipelines.reports import (
+    STATUS_ORDER,
+    Freshness,
+    plan_short_name,
+    status_counts,
+    status_label,
+)
+from pipelines.reports.queries import load_freshness, load_plans, load_targets
 
 SUMMARY_SCHEMA: dict[str, pl.DataType] = {
     "plan_id": pl.String(),
+    "plan_name": pl.String(),
     "province_name": pl.String(),
     "targets": pl.Int64(),
-    "achieved": pl.Int64(),
-    "on_track": pl.Int64(),
-    "off_track": pl.Int64(),
-    "no_data": pl.Int64(),
-    "not_measurable": pl.Int64(),
+    **{status: pl.Int64() for status in STATUS_ORDER},
 }
 
-_COUNT_COLUMNS = ("targets", "achieved", "on_track", "off_track", "no_data", "not_measurable")
+TITLE = "Chỉ tiêu kế hoạch theo đánh giá (marts.target_vs_actual)"
+TARGETS_LABEL = "Số chỉ tiêu"
+TOTAL_LABEL = "Tổng"
 
 
 def plan_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per plan (every plan of seeds.plans, and any plan only named in
-    marts.target_vs_actual), ordered by plan_id, with its number of targets and of:
-
-    - ``achieved``: status achieved;
-    - ``on_track``: status on_track;
-    - ``off_track``: acceleration_needed, off_track, deteriorating or not_achieved;
-    - ``no_data``: no_data or insufficient_data;
-    - ``not_measurable``: not_measurable.
-
-    Columns: plan_id, province_name, targets, achieved, on_track, off_track,
-    no_data, not_measurable. A status outside CONTRACT §4 counts only in targets.
-    """
-    rows = fetch_dicts(
-        con,
-        """
-        with ids as (
-            select plan_id from seeds.plans
-            union
-            select plan_id from marts.target_vs_actual
-        ),
-        counts as (
-            select
-                plan_id,
-                any_value(province_name) as province_name,
-                count(*) as targets,
-                count(*) filter (where status = 'achieved') as achieved,
-                count(*) filter (where status = 'on_track') as on_track,
-                count(*) filter (
-                    where status in ('acceleration_needed', 'off_track', 'deteriorating', 'not_achieved')
-                ) as off_track,
-                count(*) filter (where status in ('no_data', 'insufficient_data')) as no_data,
-                count(*) filter (where status = 'not_measurable') as not_measurable,
-            from marts.target_vs_actual
-            group by plan_id
+    marts.target_vs_actual), ordered by plan_id: its short name (``Cà Mau 2017–2030``,
+    as its scorecard sheet), province, number of targets and one column per status code
+    of docs/contract.md §4 counting its targets, read and counted as the scorecards
+    read and count them. A status outside the contract counts only in ``targets``."""
+    by_plan: dict[str, list[dict]] = {}
+    for t in load_targets(con):
+        by_plan.setdefault(t["plan_id"], []).append(t)
+    rows = []
+    for plan in load_plans(con):
+        targets = by_plan.get(plan["plan_id"], [])
+        counts = status_counts(targets)
+        rows.append(
+            (plan["plan_id"], plan_short_name(plan), plan["province_name"], len(targets),
+             *(counts[s] for s in STATUS_ORDER))
         )
-        select
-            ids.plan_id,
-            coalesce(p.province_name, c.province_name) as province_name,
-            coalesce(c.targets, 0) as targets,
-            coalesce(c.achieved, 0) as achieved,
-            coalesce(c.on_track, 0) as on_track,
-            coalesce(c.off_track, 0) as off_track,
-            coalesce(c.no_data, 0) as no_data,
-            coalesce(c.not_measurable, 0) as not_measurable,
-        from ids
-        left join seeds.plans as p on p.plan_id = ids.plan_id
-        left join counts as c on c.plan_id = ids.plan_id
-        order by ids.plan_id
-        """,
-    )
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row") if rows else pl.DataFrame(schema=SUMMARY_SCHEMA)
 
 
+def _two_lines(name: str) -> tuple[str, str]:
+    """A plan's short name over two header lines: ``Cà Mau`` / ``2017–2030``."""
+    head, _, tail = name.rpartition(" ")
+    return (head, tail) if head else ("", tail)
+
+
 def format_summary(df: pl.DataFrame) -> str:
-    """The summary as a fixed-width text table (text left-aligned, counts
-    right-aligned, a TOTAL line), for the end of ``make run``."""
-    title = "Plan targets by status (marts.target_vs_actual)"
+    """The summary as a fixed-width text table: one row per status (Vietnamese label,
+    in the scorecards' order), one column per plan headed by its short name, a total
+    column, and the number of targets under a rule."""
     if df.height == 0:
-        return f"{title}\n(no plans)\n"
-    headers = list(SUMMARY_SCHEMA)
-    body = [["" if v is None else str(v) for v in row] for row in df.select(headers).iter_rows()]
-    totals = ["TOTAL", ""] + [str(int(df[c].sum())) for c in _COUNT_COLUMNS]
-    widths = [max(len(r[i]) for r in [headers, totals, *body]) for i in range(len(headers))]
+        return f"{TITLE}\n(chưa có kế hoạch nào)\n"
+    names = [_two_lines(n) for n in df["plan_name"]]
+    headers = [("", ""), *names, ("", TOTAL_LABEL)]
+    body = [
+        [status_label(s), *(str(v) for v in df[s]), str(int(df[s].sum()))] for s in STATUS_ORDER
+    ]
+    totals = [TARGETS_LABEL, *(str(v) for v in df["targets"]), str(int(df["targets"].sum()))]
+    widths = [
+        max(len(c) for c in [*headers[i], *(row[i] for row in [*body, totals])]) for i in range(len(headers))
+    ]
 
     def line(cells: list[str]) -> str:
-        text = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        text = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
         return "  ".join(text).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
-    return "\n".join([title, line(headers), rule, *(line(r) for r in body), rule, line(totals)]) + "\n"
+    head = [line([h[0] for h in headers]), line([h[1] for h in headers])]
+    return "\n".join([TITLE, *head, rule, *(line(r) for r in body), rule, line(totals)]) + "\n"
+
+
+def format_freshness(fresh: Freshness) -> str:
+    """The data date, the last successful build and, when it is more than two days old,
+    the warning in capitals, one per line."""
+    return "\n".join(fresh.lines()) + "\n"
+
+
+def summary_text(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> str:
+    """What ``make run`` prints at the end, read from the published warehouse: the
+    freshness lines, then the status table."""
+    sections = [format_freshness(load_freshness(con, now=now)), format_summary(plan_summary(con))]
+    return "\n".join(sections)
