@@ -6,7 +6,6 @@ import hashlib
 from importlib.metadata import version
 
 import dagster as dg
-import polars as pl
 
 from assets._common import preview_md, replace_table
 from pipelines.config import PROJECT_ROOT
