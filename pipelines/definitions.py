@@ -1,5 +1,5 @@
 """The Dagster code location: loads the assets of each layer and wires them to the
-warehouse resource, the job, the nightly schedule and the raw-file sensor."""
+warehouse resource, the job, the nightly schedule, the raw-file sensor and the run-failure alert."""
 
 import dagster as dg
 
@@ -7,6 +7,7 @@ from assets.ingest import ingest_assets
 from assets.models import build_model_assets
 from assets.reports import build_publish_asset, scorecard_html, scorecard_xlsx
 from assets.seeds import plan_seeds, provinces
+from pipelines.alerts import run_failure_alert
 from pipelines.config import PROJECT_ROOT
 from pipelines.jobs import build_warehouse
 from pipelines.resources import WarehouseResource
@@ -31,7 +32,7 @@ defs = dg.Definitions(
     asset_checks=model_checks,
     jobs=[build_warehouse],
     schedules=[nightly_build],
-    sensors=[raw_files_sensor],
+    sensors=[raw_files_sensor, run_failure_alert],
     resources={"warehouse": WarehouseResource()},
     executor=dg.in_process_executor,
 )
