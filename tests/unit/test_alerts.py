@@ -58,7 +58,7 @@ class _SmtpSink(socketserver.StreamRequestHandler):
 
 
 class _Webhook(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 (the name http.server calls)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.server.posts.append((self.headers["Content-Type"], json.loads(body)))
         self.send_response(self.server.status)
