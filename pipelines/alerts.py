@@ -116,7 +116,7 @@ def _first_line(text: str | None) -> str:
     return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
 
 
-def _root_cause(error) -> str:
+def root_cause(error) -> str:
     """The first line of the innermost error: the one raised by the project's code, not
     Dagster's wrapper around it."""
     while error.cause is not None:
@@ -130,7 +130,7 @@ def describe_failure(context: dg.RunFailureSensorContext, ui_url: str | None = N
     steps = []
     for event in context.get_step_failure_events():
         error = event.step_failure_data.error
-        steps.append({"step": event.step_key, "error": _root_cause(error) if error else ""})
+        steps.append({"step": event.step_key, "error": root_cause(error) if error else ""})
     reason = steps[0]["error"] if steps else _first_line(context.failure_event.message)
     stats = context.instance.get_run_stats(run.run_id)
     last_success = context.instance.get_runs(
