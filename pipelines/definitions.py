@@ -1,5 +1,6 @@
 """The Dagster code location: loads the assets of each layer and wires them to the
-warehouse resource, the job, the nightly schedule, the raw-file sensor and the run-failure alert."""
+warehouse resource, the job, the nightly schedule, the raw-file sensor, the run-failure alert
+and the run-history retention."""
 
 import dagster as dg
 
@@ -11,6 +12,7 @@ from pipelines.alerts import run_failure_alert
 from pipelines.config import PROJECT_ROOT
 from pipelines.jobs import build_warehouse
 from pipelines.resources import WarehouseResource
+from pipelines.run_history import run_history_retention
 from pipelines.schedules import nightly_build
 from pipelines.sensors import raw_files_sensor
 
@@ -32,7 +34,7 @@ defs = dg.Definitions(
     asset_checks=model_checks,
     jobs=[build_warehouse],
     schedules=[nightly_build],
-    sensors=[raw_files_sensor, run_failure_alert],
+    sensors=[raw_files_sensor, run_failure_alert, run_history_retention],
     resources={"warehouse": WarehouseResource()},
     executor=dg.in_process_executor,
 )
