@@ -115,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         # pandera imports pyspark when it is installed (the optional spark group); its
         # FutureWarning about pandas is nothing an operator can act on
         warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
-        return build()
+        try:
+            return build()
+        except (ValueError, OSError) as exc:  # settings or a model file that cannot be right
+            print(f"build failed, nothing published: {exc}", file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":

@@ -107,6 +107,17 @@ def test_a_failed_build_is_one_line_and_exit_status_1(build):
     assert "Traceback" not in out + err and not RUN_ID.search(out + err)
 
 
+def test_a_code_location_that_cannot_load_is_one_line(monkeypatch, capsys):
+    def broken():
+        raise ValueError("dbt_like_sql/marts/x.sql, line 3: unknown header key 'grian'")
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setattr(cli, "_files_in", lambda settings: broken())
+    assert cli.main(["build"]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "build failed, nothing published: dbt_like_sql/marts/x.sql, line 3: unknown header key 'grian'")
+
+
 def test_the_progress_line_shows_the_running_step_and_the_files_read_on_a_terminal():
     stream = io.StringIO()
     console = BuildConsole(stream, live=True, files_in={"beneficiaries": 40}.get)
