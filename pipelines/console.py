@@ -140,7 +140,10 @@ class BuildConsole(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None)
         if meta is None:  # a record of the ingestion library's logger
-            self._file_read(record)
+            if record.levelno >= logging.WARNING:
+                self.write(f"warning: {record.getMessage()}")
+            else:
+                self._file_read(record)
             return
         event: dg.DagsterEvent | None = meta.get("dagster_event")
         if event is None:

@@ -79,6 +79,13 @@ def test_the_instance_settings_load_with_monitoring_one_run_at_a_time_and_no_tel
         assert sensor_days and all(days > 0 for days in sensor_days.values())
 
 
+def test_the_development_instance_settings_load(tmp_path):
+    shutil.copy(PROJECT_ROOT / "pipelines" / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert not instance.nux_enabled and not instance.telemetry_enabled
+        assert instance.get_settings("retention")["schedule"]["purge_after_days"] > 0
+
+
 def test_development_and_production_instances_share_their_settings():
     development = yaml.safe_load((PROJECT_ROOT / "pipelines" / "dagster.yaml").read_text())
     production = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())

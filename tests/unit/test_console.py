@@ -127,8 +127,8 @@ def test_the_progress_line_shows_the_running_step_and_the_files_read_on_a_termin
     for n in range(3):
         console._file_read(logging.makeLogRecord({"msg": f"beneficiaries/b{n:02}.csv: loaded"}))
     console._file_read(logging.makeLogRecord({"msg": "facilities/f01.csv: loaded"}))  # not this step's
-    console.write("warning: something")
-    assert stream.getvalue().startswith("warning: something\n")
+    console.emit(logging.makeLogRecord({"msg": "beneficiaries/b09.csv: read twice", "levelno": logging.WARNING}))
+    assert stream.getvalue().startswith("warning: beneficiaries/b09.csv: read twice\n")
     assert re.search(r"raw/beneficiaries  3/40 files  \d+ s$", stream.getvalue())
     console.stop()
     assert stream.getvalue().endswith("\r\x1b[K")
