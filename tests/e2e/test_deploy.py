@@ -19,7 +19,7 @@ from pipelines.run_history import delete_old_runs, retention_days
 
 DEPLOY = PROJECT_ROOT / "deploy"
 UNITS = ("tgxh-dagster-daemon.service", "tgxh-dagster-webserver.service")
-SHARED_SETTINGS = ("concurrency", "telemetry", "nux", "python_logs", "retention")
+SHARED_SETTINGS = ("concurrency", "telemetry", "nux", "retention")
 
 
 def _env_template() -> dict[str, str]:
