@@ -4,6 +4,7 @@ and the run-history retention."""
 
 import dagster as dg
 
+from assets.exports import build_exports_asset
 from assets.ingest import ingest_assets
 from assets.models import build_model_assets
 from assets.reports import build_publish_asset, scorecard_html, scorecard_xlsx
@@ -26,7 +27,8 @@ EXTERNAL_TABLES = {
 }
 
 model_assets, model_checks = build_model_assets(PROJECT_ROOT / "dbt_like_sql", EXTERNAL_TABLES)
-built_assets = [*ingest_assets, plan_seeds, provinces, *model_assets, scorecard_xlsx, scorecard_html]
+mart_exports = build_exports_asset([k for a in model_assets for k in a.keys if k.path[0] == "marts"])
+built_assets = [*ingest_assets, plan_seeds, provinces, *model_assets, scorecard_xlsx, scorecard_html, mart_exports]
 publish = build_publish_asset([key for a in built_assets for key in a.keys])
 
 defs = dg.Definitions(
