@@ -26,7 +26,7 @@ bootstrap: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 
 ## Materialise every asset on the data in TGXH_RAW_DIR (default: the shipped sample) and print the summary.
 run: bootstrap
-	$(UV) run --frozen --no-sync dagster job execute -m pipelines.definitions -j build_warehouse -c pipelines/run_config.yaml
+	$(UV) run --frozen --no-sync python -m pipelines.cli build
 	$(UV) run --frozen --no-sync python -m pipelines.cli summary
 
 ## Run the whole test suite.

@@ -1,24 +1,62 @@
 """Seeds layer: the plans, their targets and the indicator catalogue (data/seeds/), and
-the official province lists, loaded into the warehouse schema ``seeds``."""
-
+the official province lists, loaded into the warehouse schema ``seeds``, each table and
+column with its description (``COMMENT ON``), and the ``vn_fold`` search macro."""
 
 import hashlib
 from importlib.metadata import version
 
 import dagster as dg
-import polars as pl
 
 from assets._common import preview_md, replace_table
 from pipelines.config import PROJECT_ROOT
 from pipelines.geo import provinces as province_reference
 from pipelines.model_state import SKIP, Inputs, ensure_state_tables, plan_build, record_build
 from pipelines.resources import WarehouseResource
-from pipelines.sql_models import qualified_name
+from pipelines.sql_models import qualified_name, quote_identifier, sql_string_literal
 
 SEEDS_DIR = PROJECT_ROOT / "data" / "seeds"
 SEED_TABLES = ("plans", "plan_targets", "indicators")
 SEEDS_STATE = "asset:seeds.plan_seeds"
 """Key under which the version of the loaded seed files is recorded in audit.model_versions."""
+
+PROVINCES_DESCRIPTION = (
+    "Official province lists (vietnamadminunits): the 63 provinces before 1 July 2025 (province_list = old) "
+    "and the 34 after it (new), each with the code of the new province it belongs to (docs/contract.md §2.1)."
+)
+PROVINCE_COLUMNS = {
+    "province_list": "old: the 63-province list in force before 1 July 2025; new: the 34-province list after it.",
+    "province_code": "Official two-digit code of the province on its list (text, zero-padded).",
+    "province_name": "Short Vietnamese name with diacritics, e.g. Cà Mau (search without accents: vn_fold).",
+    "province_full_name": "Full Vietnamese name, e.g. Tỉnh Cà Mau.",
+    "successor_code": "Code on the new list of the province this one belongs to since 1 July 2025 "
+    "(a new province is its own successor).",
+}
+VN_FOLD = "vn_fold"
+VN_FOLD_DESCRIPTION = (
+    "vn_fold(text): the text folded for Vietnamese search: lower case, without diacritics (đ becomes d), "
+    "spaces trimmed and collapsed, so where vn_fold(province_name) = 'ca mau' finds Cà Mau, "
+    "whether the text is NFC or NFD."
+)
+
+
+def describe_table(con, schema: str, table: str, description: str, columns: dict[str, str]) -> None:
+    """Write the descriptions of a table and of its columns into the catalogue (``COMMENT ON``,
+    read back with ``duckdb_tables()`` and ``duckdb_columns()``)."""
+    name = qualified_name(schema, table)
+    con.execute(f"comment on table {name} is {sql_string_literal(description)}")
+    for column, text in columns.items():
+        con.execute(f"comment on column {name}.{quote_identifier(column)} is {sql_string_literal(text)}")
+
+
+def create_vn_fold(con) -> None:
+    """Create (or replace) the ``vn_fold`` macro in the warehouse's default schema, with its
+    description: ``strip_accents`` drops the combining marks, and đ, which is a letter of its
+    own rather than d with a mark, is replaced first."""
+    con.execute(
+        f"create or replace macro {VN_FOLD}(value) as trim(regexp_replace("
+        r"strip_accents(lower(replace(replace(value, 'đ', 'd'), 'Đ', 'd'))), '\s+', ' ', 'g'))"
+    )
+    con.execute(f"comment on macro {VN_FOLD} is {sql_string_literal(VN_FOLD_DESCRIPTION)}")
 
 
 def _seeds_hash() -> str:
@@ -49,7 +87,7 @@ def _seeds_hash() -> str:
             ["seeds", "indicators"],
             group_name="seeds",
             kinds={"duckdb", "csv"},
-            description="The indicator catalogue: measurable indicators of CONTRACT §3 and the not-ingested ones.",
+            description="The indicator catalogue: measurable indicators of docs/contract.md §3 and the not-ingested ones.",
         ),
     ],
 )
@@ -71,11 +109,15 @@ def plan_seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
             context.log.info(f"seed files unchanged since they were loaded and validated: {plan.reason}")
             frames = {name: con.sql(f"select * from {qualified_name('seeds', name)}").pl() for name in SEED_TABLES}
         else:
-            from models.seeds import load_seeds  # pandera: imported only when there is something to validate
+            # pandera: imported only when there is something to validate
+            from models.seeds import SCHEMAS, load_seeds
 
             frames = load_seeds(SEEDS_DIR)
             for name, frame in frames.items():
                 replace_table(con, "seeds", name, frame)
+                schema = SCHEMAS[name].to_schema()
+                describe_table(con, "seeds", name, schema.description,
+                               {column: spec.description for column, spec in schema.columns.items()})
             record_build(con, SEEDS_STATE, plan, [], incremental=False)
     for name, frame in frames.items():
         yield dg.MaterializeResult(
@@ -89,8 +131,11 @@ def plan_seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
 def provinces(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Official province lists from vietnamadminunits: the 63 provinces before 1 July 2025
     (province_list = old) and the 34 after it (new), each with the code of the new
-    province it belongs to (successor_code)."""
+    province it belongs to (successor_code); and the vn_fold(text) macro for searching
+    Vietnamese names without diacritics."""
     frame = province_reference()
     with warehouse.connect(context) as con:
         replace_table(con, "seeds", "provinces", frame)
+        describe_table(con, "seeds", "provinces", PROVINCES_DESCRIPTION, PROVINCE_COLUMNS)
+        create_vn_fold(con)
     return dg.MaterializeResult(metadata={"row_count": frame.height, "preview": preview_md(frame)})

@@ -33,27 +33,34 @@ _SOURCE_FILE = r"^[0-9]{3}_[0-9a-f]{16}\.txt$"
 class PlanSchema(pa.DataFrameModel):
     """``plans.csv``: one row per plan document."""
 
-    plan_id: str = pa.Field(unique=True, str_matches=_SLUG, description="stable slug of the plan")
-    document_number: str = pa.Field(nullable=True, description="e.g. 60/KH-UBND; empty if the text has none")
+    plan_id: str = pa.Field(unique=True, str_matches=_SLUG, description="Stable slug of the plan (its key).")
+    document_number: str = pa.Field(nullable=True, description="Document number, e.g. 60/KH-UBND; empty if the text has none.")
     document_date: str = pa.Field(
-        nullable=True, str_matches=r"^\d{4}-\d{2}-\d{2}$", description="ISO date of issue; empty if not given"
+        nullable=True, str_matches=r"^\d{4}-\d{2}-\d{2}$", description="Date of issue (ISO yyyy-mm-dd); empty if not given."
     )
-    issuing_authority: str = pa.Field(str_length={"min_value": 1})
-    title_vi: str = pa.Field(str_length={"min_value": 1})
-    plan_level: str = pa.Field(isin=PLAN_LEVELS)
-    province_code: str = pa.Field(str_matches=r"^\d{2}$", description="old 63-province list code")
-    province_name: str = pa.Field(str_length={"min_value": 1})
-    district_name: str = pa.Field(nullable=True, description="only for district-level plans")
-    national_basis: str = pa.Field(str_length={"min_value": 1})
-    phases: str = pa.Field(str_matches=r"^\d{4}-\d{4}(;\d{4}-\d{4})*$", description="start-end;start-end")
-    source_file: str = pa.Field(unique=True, str_matches=_SOURCE_FILE)
-    note: str = pa.Field(nullable=True)
+    issuing_authority: str = pa.Field(str_length={"min_value": 1}, description="Authority that issued the plan (Vietnamese).")
+    title_vi: str = pa.Field(str_length={"min_value": 1}, description="Title of the plan, in Vietnamese.")
+    plan_level: str = pa.Field(isin=PLAN_LEVELS, description="province or district: the geography the plan is judged on.")
+    province_code: str = pa.Field(
+        str_matches=r"^\d{2}$", description="Code of the plan's province on the old 63-province list (two digits)."
+    )
+    province_name: str = pa.Field(str_length={"min_value": 1}, description="Name of the plan's province (Vietnamese).")
+    district_name: str = pa.Field(nullable=True, description="District of a district-level plan; empty for province plans.")
+    national_basis: str = pa.Field(str_length={"min_value": 1}, description="National decision the plan implements.")
+    phases: str = pa.Field(
+        str_matches=r"^\d{4}-\d{4}(;\d{4}-\d{4})*$", description="The plan's phases as start-end;start-end."
+    )
+    source_file: str = pa.Field(
+        unique=True, str_matches=_SOURCE_FILE, description="Text of the plan document, in data/seeds/documents/."
+    )
+    note: str = pa.Field(nullable=True, description="Analysts' reading notes on the document (English).")
 
     class Config:
         """Exactly these columns, in this order."""
 
         strict = True
         ordered = True
+        description = "Seed: one row per plan document (data/seeds/plans.csv)."
 
     @pa.dataframe_check(error="district_name is set on a province-level plan")
     def district_only_for_district_plans(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -64,28 +71,41 @@ class PlanSchema(pa.DataFrameModel):
 class PlanTargetSchema(pa.DataFrameModel):
     """``plan_targets.csv``: one row per quantitative target of a plan."""
 
-    target_id: str = pa.Field(unique=True, str_matches=r"^[a-z][a-z0-9_]*-\d{3}$")
-    plan_id: str = pa.Field(str_matches=_SLUG)
-    indicator_code: str = pa.Field(str_matches=_SLUG)
-    phase_start: int = pa.Field(in_range={"min_value": MIN_YEAR, "max_value": MAX_YEAR})
-    phase_end: int = pa.Field(in_range={"min_value": MIN_YEAR, "max_value": MAX_YEAR})
-    target_year: int = pa.Field(in_range={"min_value": MIN_YEAR, "max_value": MAX_YEAR})
-    comparator: str = pa.Field(isin=COMPARATORS)
-    target_value: float = pa.Field(ge=0)
-    unit: str = pa.Field(str_length={"min_value": 1})
-    is_conflicting: bool
-    note: str = pa.Field(nullable=True)
-    note_vi: str = pa.Field(
-        str_length={"min_value": 1}, description="how the target was read, in Vietnamese, for the officials' reports"
+    target_id: str = pa.Field(
+        unique=True, str_matches=r"^[a-z][a-z0-9_]*-\d{3}$", description="Key of the target: <plan_id>-NNN."
     )
-    source_file: str = pa.Field(str_matches=_SOURCE_FILE)
-    source_quote: str = pa.Field(str_length={"min_value": 20}, description="verbatim sentence or clause")
+    plan_id: str = pa.Field(str_matches=_SLUG, description="The plan setting the target (seeds.plans).")
+    indicator_code: str = pa.Field(str_matches=_SLUG, description="The indicator measured (seeds.indicators).")
+    phase_start: int = pa.Field(
+        in_range={"min_value": MIN_YEAR, "max_value": MAX_YEAR}, description="First year of the target's phase."
+    )
+    phase_end: int = pa.Field(
+        in_range={"min_value": MIN_YEAR, "max_value": MAX_YEAR}, description="Last year of the target's phase."
+    )
+    target_year: int = pa.Field(
+        in_range={"min_value": MIN_YEAR, "max_value": MAX_YEAR}, description="Year by which the target is to be met."
+    )
+    comparator: str = pa.Field(isin=COMPARATORS, description="How the actual is compared with the target: >=, >, <= or =.")
+    target_value: float = pa.Field(ge=0, description="The target, in the indicator's unit.")
+    unit: str = pa.Field(str_length={"min_value": 1}, description="Unit of target_value (the indicator's unit).")
+    is_conflicting: bool = pa.Field(
+        description="The document states two values for this indicator and phase; the stricter one decides."
+    )
+    note: str = pa.Field(nullable=True, description="Analysts' note on how the target was read (English).")
+    note_vi: str = pa.Field(
+        str_length={"min_value": 1}, description="How the target was read, in Vietnamese, for the officials' reports."
+    )
+    source_file: str = pa.Field(str_matches=_SOURCE_FILE, description="Text of the plan document, in data/seeds/documents/.")
+    source_quote: str = pa.Field(
+        str_length={"min_value": 20}, description="The sentence or clause of the document stating the target, verbatim."
+    )
 
     class Config:
         """Exactly these columns, in this order."""
 
         strict = True
         ordered = True
+        description = "Seed: one row per quantitative target of a plan, quoting its source (data/seeds/plan_targets.csv)."
 
     @pa.dataframe_check(error="target_id does not start with its plan_id")
     def target_id_prefixed_by_plan(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -96,21 +116,26 @@ class PlanTargetSchema(pa.DataFrameModel):
 class IndicatorSchema(pa.DataFrameModel):
     """``indicators.csv``: the indicator catalogue."""
 
-    indicator_code: str = pa.Field(unique=True, str_matches=_SLUG)
-    name_vi: str = pa.Field(str_length={"min_value": 1})
-    name_en: str = pa.Field(str_length={"min_value": 1})
-    unit: str = pa.Field(str_length={"min_value": 1})
-    direction: str = pa.Field(isin=DIRECTIONS)
-    measure_type: str = pa.Field(isin=MEASURE_TYPES)
-    source: str = pa.Field(isin=SOURCES)
-    definition: str = pa.Field(str_length={"min_value": 1})
-    progress_method: str = pa.Field(str_length={"min_value": 1})
+    indicator_code: str = pa.Field(unique=True, str_matches=_SLUG, description="Code of the indicator (docs/contract.md §3).")
+    name_vi: str = pa.Field(str_length={"min_value": 1}, description="Name of the indicator in Vietnamese, as the plans word it.")
+    name_en: str = pa.Field(str_length={"min_value": 1}, description="Name of the indicator in English.")
+    unit: str = pa.Field(str_length={"min_value": 1}, description="Unit of the indicator's values.")
+    direction: str = pa.Field(isin=DIRECTIONS, description="increase or decrease: which way is progress.")
+    measure_type: str = pa.Field(isin=MEASURE_TYPES, description="percentage, count, per_year or average.")
+    source: str = pa.Field(
+        isin=SOURCES, description="Raw source it is computed from; not_ingested: not measurable by the warehouse."
+    )
+    definition: str = pa.Field(str_length={"min_value": 1}, description="How the indicator is computed (docs/contract.md §3).")
+    progress_method: str = pa.Field(
+        str_length={"min_value": 1}, description="How actuals and progress are judged for it (docs/contract.md §4)."
+    )
 
     class Config:
         """Exactly these columns, in this order."""
 
         strict = True
         ordered = True
+        description = "Seed: the indicator catalogue (data/seeds/indicators.csv), measurable or not."
 
     @pa.dataframe_check(error="a _pct indicator must be a percentage in %, and a percentage must end in _pct")
     def pct_suffix_matches_type(cls, data: pa.PolarsData) -> pl.LazyFrame:

@@ -1,15 +1,19 @@
 """The Dagster code location: loads the assets of each layer and wires them to the
-warehouse resource, the job, the nightly schedule and the raw-file sensor."""
+warehouse resource, the job, the nightly schedule, the raw-file sensor, the run-failure alert
+and the run-history retention."""
 
 import dagster as dg
 
+from assets.exports import build_exports_asset
 from assets.ingest import ingest_assets
 from assets.models import build_model_assets
 from assets.reports import build_publish_asset, scorecard_html, scorecard_xlsx
 from assets.seeds import plan_seeds, provinces
+from pipelines.alerts import run_failure_alert
 from pipelines.config import PROJECT_ROOT
 from pipelines.jobs import build_warehouse
 from pipelines.resources import WarehouseResource
+from pipelines.run_history import run_history_retention
 from pipelines.schedules import nightly_build
 from pipelines.sensors import raw_files_sensor
 
@@ -23,7 +27,8 @@ EXTERNAL_TABLES = {
 }
 
 model_assets, model_checks = build_model_assets(PROJECT_ROOT / "dbt_like_sql", EXTERNAL_TABLES)
-built_assets = [*ingest_assets, plan_seeds, provinces, *model_assets, scorecard_xlsx, scorecard_html]
+mart_exports = build_exports_asset([k for a in model_assets for k in a.keys if k.path[0] == "marts"])
+built_assets = [*ingest_assets, plan_seeds, provinces, *model_assets, scorecard_xlsx, scorecard_html, mart_exports]
 publish = build_publish_asset([key for a in built_assets for key in a.keys])
 
 defs = dg.Definitions(
@@ -31,7 +36,7 @@ defs = dg.Definitions(
     asset_checks=model_checks,
     jobs=[build_warehouse],
     schedules=[nightly_build],
-    sensors=[raw_files_sensor],
+    sensors=[raw_files_sensor, run_failure_alert, run_history_retention],
     resources={"warehouse": WarehouseResource()},
     executor=dg.in_process_executor,
 )

@@ -71,3 +71,23 @@ def test_a_seed_file_that_fails_validation_is_not_recorded_as_loaded(seeds):
 
 def test_the_asset_lists_the_seeds_the_loader_knows():
     assert set(seeds_assets.SEED_TABLES) == set(SCHEMAS)
+
+
+def _described(working) -> dict:
+    with duckdb.connect(str(working), read_only=True) as con:
+        tables = con.execute("select table_name, comment from duckdb_tables() where schema_name = 'seeds'").fetchall()
+        columns = con.execute(
+            "select count(*) filter (where coalesce(comment, '') = ''), count(*) from duckdb_columns()"
+            " where schema_name = 'seeds'"
+        ).fetchone()
+    return {"tables": dict(tables), "undescribed_columns": columns[0], "columns": columns[1]}
+
+
+def test_the_seed_tables_keep_their_descriptions_when_the_files_are_unchanged(seeds):
+    _, materialize, working = seeds
+    materialize()
+    first = _described(working)
+    assert set(first["tables"]) == set(SCHEMAS)
+    assert all(first["tables"].values()) and first["undescribed_columns"] == 0 and first["columns"] > 0
+    assert set(materialize().values()) == {"in an earlier build: files unchanged"}
+    assert _described(working) == first
