@@ -17,7 +17,7 @@ import warnings
 import duckdb
 
 from pipelines.config import SOURCES, DevSaltWarning, Settings
-from pipelines.reports.summary import format_summary, plan_summary
+from pipelines.reports.summary import summary_text
 
 JOB = "build_warehouse"
 
@@ -90,7 +90,7 @@ def summary() -> int:
         return 1
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        table = format_summary(plan_summary(con))
+        table = summary_text(con)
         (build_id, published_at), = con.execute(
             "select build_id, published_at from audit.builds order by published_at desc limit 1"
         ).fetchall()

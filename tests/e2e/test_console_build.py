@@ -31,3 +31,8 @@ def test_make_runs_build_prints_a_line_per_stage_and_publishes(tmp_path):
         "warning: TGXH_PII_SALT is not set: using the fixed development salt; set a secret salt for real personal data"]
     assert not RUN_ID.search(done.stdout + done.stderr)
     assert (tmp_path / "w" / "tgxh.duckdb").exists()
+    # `make run` then prints the summary: the data and build dates before the scorecards' status table
+    summary = subprocess.run([sys.executable, "-m", "pipelines.cli", "summary"], cwd=PROJECT_ROOT, env=env,
+                             check=False, capture_output=True, text=True, timeout=300)
+    assert summary.returncode == 0, summary.stderr
+    assert "Số liệu đến" in summary.stdout and "Đạt" in summary.stdout and "Không đạt" in summary.stdout, summary.stdout
