@@ -2,7 +2,12 @@
 ``pipelines/duck.py``). Re-exports the names other modules still import from here;
 new code imports from those modules."""
 
-from pipelines.duck import qualified_name, quote_identifier, sql_string_literal, transaction
+from pipelines.duck import (
+    qualified_name,
+    quote_identifier,
+    sql_string_literal,
+    transaction,
+)
 from pipelines.sql.execute import materialize
 from pipelines.sql.graph import topological_order
 from pipelines.sql.model import SqlModel, load_models, parse_model_file

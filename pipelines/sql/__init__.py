@@ -16,7 +16,12 @@ from pipelines.sql.audits import CheckResult
 from pipelines.sql.execute import ColumnDocError, TableInfo
 from pipelines.sql.graph import GraphError, topological_order, validate_graph
 from pipelines.sql.header import Kind, ModelError, ModelParseError
-from pipelines.sql.model import SqlModel, load_models, parse_model_file, parse_model_text
+from pipelines.sql.model import (
+    SqlModel,
+    load_models,
+    parse_model_file,
+    parse_model_text,
+)
 from pipelines.sql.runner import ModelRun, iter_run, run
 from pipelines.sql.state import Action
 

@@ -1,4 +1,4 @@
-"""Audits: queries that return a model's bad rows. A model passes an audit when the
+r"""Audits: queries that return a model's bad rows. A model passes an audit when the
 query returns no row.
 
 Two forms, both declared in the model header under ``audits:``:

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipelines.duck import quote_identifier, relation_columns, relation_kind, sql_string_literal, transaction
+from pipelines.duck import (
+    quote_identifier,
+    relation_columns,
+    relation_kind,
+    sql_string_literal,
+    transaction,
+)
 from pipelines.sql.audits import PREVIEW_ROWS, markdown_table
 from pipelines.sql.header import Kind, ModelError
 from pipelines.sql.model import SqlModel

@@ -28,11 +28,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from pipelines.sql.audits import BUILTIN_AUDITS, Audit, Ident, Text
 
-_HEADER_RE = re.compile(r"\A\s*/\*\s*@model\b(?P<yaml>.*?)\*/", re.S)
+_HEADER_RE = re.compile(r"\A\s*/\*\s*@model\b(?P<yaml>.*?)\*/", re.DOTALL)
 RESERVED_CHECK_NAMES = ("unique_grain", "not_null_grain")
 
 

@@ -17,11 +17,24 @@ import duckdb
 
 from pipelines.duck import relation_columns, transaction
 from pipelines.sql.audits import CheckResult, evaluate
-from pipelines.sql.execute import TableInfo, describe, document, materialize, materialize_partitions, partition_filter
+from pipelines.sql.execute import (
+    TableInfo,
+    describe,
+    document,
+    materialize,
+    materialize_partitions,
+    partition_filter,
+)
 from pipelines.sql.graph import topological_order
 from pipelines.sql.header import Kind
 from pipelines.sql.model import SqlModel
-from pipelines.sql.state import Action, BuildPlan, model_inputs, plan_build, record_build
+from pipelines.sql.state import (
+    Action,
+    BuildPlan,
+    model_inputs,
+    plan_build,
+    record_build,
+)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,13 @@ from enum import StrEnum
 
 import duckdb
 
-from pipelines.duck import qualified_name, quote_identifier, relation_columns, sql_string_literal, transaction
+from pipelines.duck import (
+    qualified_name,
+    quote_identifier,
+    relation_columns,
+    sql_string_literal,
+    transaction,
+)
 
 VERSIONS = "audit.model_versions"
 PARTITIONS = "audit.model_partitions"
@@ -91,11 +97,11 @@ def ensure_state_tables(con: duckdb.DuckDBPyConnection) -> None:
         " signature varchar not null, primary key (model, partition_value))"
     )
     for table, text in (
-        (VERSIONS, "Version of each SQL model as last built (pipelines/sql/state.py), the hash of its "
+        (VERSIONS, ("Version of each SQL model as last built (pipelines/sql/state.py), the hash of its "
                    "descriptions and audits then, and the outcome of its checks; a model whose inputs "
-                   "have the same versions is not rebuilt."),
-        (PARTITIONS, "Per partition (year) of each incremental SQL model: the signature of the inputs "
-                     "it was last built from; only partitions whose signature changed are rebuilt."),
+                   "have the same versions is not rebuilt.")),
+        (PARTITIONS, ("Per partition (year) of each incremental SQL model: the signature of the inputs "
+                     "it was last built from; only partitions whose signature changed are rebuilt.")),
     ):
         con.execute(f"comment on table {table} is {sql_string_literal(text)}")
 

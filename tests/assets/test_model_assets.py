@@ -10,7 +10,7 @@ import pytest
 
 from assets.models import MODELS_DIR, build_model_assets
 from pipelines.resources import WarehouseResource
-from pipelines.sql_models import GraphError
+from pipelines.sql import GraphError
 
 STG_A = """
 /* @model
@@ -127,7 +127,7 @@ def test_definitions_carry_keys_groups_deps_and_docs(env):
     specs = {spec.key.to_user_string(): spec for a in assets for spec in a.specs}
     assert set(specs) == {"staging/stg_a", "staging/stg_b", "intermediate/int_ab", "marts/m"}
     assert specs["staging/stg_a"].group_name == "staging"
-    assert specs["marts/m"].group_name == "reports_marts"  # from the header
+    assert specs["marts/m"].group_name == "marts"  # the layer (folder); the header's group is not used
     assert specs["marts/m"].description == "The published mart."
     assert specs["staging/stg_a"].kinds == {"duckdb"}
     assert {d.asset_key for d in specs["staging/stg_a"].deps} == {dg.AssetKey(["raw", "a"])}

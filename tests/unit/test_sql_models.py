@@ -1,4 +1,5 @@
-"""The SQL model runner: header parsing, dependency inference, graph validation, execution."""
+"""The SQL model runner: header parsing, dependency inference, graph validation, execution,
+built-in audits, and build state (data hash apart from metadata hash)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,17 @@ import duckdb
 import pytest
 import sqlglot
 
-from pipelines.sql_models import (
-    ColumnDocError,
+from pipelines.sql import (
     GraphError,
     ModelParseError,
-    grain_duplicates_sql,
-    grain_nulls_sql,
     load_models,
-    markdown_table,
-    materialize,
     parse_model_file,
-    preview,
-    preview_sql,
-    run_check_query,
-    table_references,
     topological_order,
     validate_graph,
 )
+from pipelines.sql.audits import NotNull, UniqueValues, markdown_table, run_check_query
+from pipelines.sql.execute import ColumnDocError, materialize, preview, preview_sql
+from pipelines.sql.graph import table_references
 
 
 def write(root: Path, rel: str, text: str) -> Path:
@@ -75,10 +70,12 @@ def test_header_fields_are_parsed(tmp_path):
     assert m.materialized == "view"
     assert m.grain == ["province_code", "year"]
     assert m.description == "One row per province and year."
-    assert m.group == "indicators"
+    assert m.header.group == "indicators"  # still accepted; the Dagster group is the folder
+    assert m.group == "marts"
     assert m.columns == {"province_code": "two-digit code", "year": "reporting year"}
     assert [(a.name, a.blocking) for a in m.audits] == [("no_future_years", False), ("codes_two_digits", True)]
-    assert m.audits[1].sql.startswith("select *") and m.audits[1].depends_on == {"marts.fct_x"}
+    assert m.audits[1].sql.startswith("select *")
+    assert {r.table for name, r in m.audit_references if name == "codes_two_digits"} == {"marts.fct_x"}
     # the body is the SQL without header and without the trailing semicolon
     assert m.sql == "select province_code, year from staging.stg_y"
     assert m.depends_on == {"staging.stg_y"}
@@ -262,7 +259,7 @@ def test_materialize_table_with_comments(tmp_path, con):
     assert result.row_count == 2
     assert result.columns == [("id", "INTEGER"), ("name", "VARCHAR"), ("v", "DECIMAL(2,1)")]
     assert result.undocumented_columns == ["v"]
-    assert result.sql == "select id, name, v from raw.a"
+    assert m.sql == "select id, name, v from raw.a"
     assert con.execute(
         "select comment from duckdb_tables() where schema_name = 'staging' and table_name = 'stg_a'"
     ).fetchone() == ("test model",)
@@ -302,9 +299,9 @@ def test_grain_check_queries_find_bad_rows(tmp_path, con):
     m = parse_model_file(write(tmp_path, "staging/stg_a.sql", header(grain="[k]") + (
         "select * from (values (1, 'a'), (1, 'b'), (2, 'c'), (null, 'd')) as t(k, v)")))
     materialize(con, m)
-    n, cols, rows = run_check_query(con, grain_duplicates_sql(m))
+    n, cols, rows = run_check_query(con, UniqueValues(columns=m.grain).bad_rows_sql(m.relation))
     assert (n, cols, sorted(rows)) == (2, ["k", "v"], [(1, "a"), (1, "b")])  # both rows of key 1
-    n, _, rows = run_check_query(con, grain_nulls_sql(m))
+    n, _, rows = run_check_query(con, NotNull(columns=m.grain).bad_rows_sql(m.relation))
     assert (n, rows) == (1, [(None, "d")])
 
 
@@ -338,7 +335,8 @@ def test_preview_orders_a_small_table_by_grain_and_only_the_first_rows_of_a_big_
     sql = preview_sql(m, limit=3, scan_rows=5)
     assert "limit 5" in sql and "order by" in sql
     assert len(con.execute(sql).fetchall()) == 3
-    assert "order by" not in grain_duplicates_sql(m).lower()  # a passing grain check orders nothing
+    unique = UniqueValues(columns=m.grain).bad_rows_sql(m.relation)
+    assert "order by" not in unique.lower()  # a passing grain check orders nothing
 
 
 def test_markdown_table_escapes_pipes_and_shows_null():
@@ -348,8 +346,6 @@ def test_markdown_table_escapes_pipes_and_shows_null():
 
 def test_shared_glossary_describes_columns_the_header_does_not(tmp_path):
     # columns.yml describes `year` once for every model; the header's own text wins for `v`.
-    from pipelines.sql_models import load_models, materialize
-
     (tmp_path / "staging").mkdir()
     (tmp_path / "columns.yml").write_text("year: calendar year\nv: generic value\n", encoding="utf-8")
     (tmp_path / "staging" / "stg_x.sql").write_text(
@@ -369,9 +365,8 @@ def test_shared_glossary_describes_columns_the_header_does_not(tmp_path):
 def test_real_models_document_every_column():
     # Every column of every real model is described (header or dbt_like_sql/columns.yml),
     # so analysts see a comment on each in duckdb_columns().
-    from tests.fixtures.model_warehouse import build_warehouse
-    from pipelines.sql_models import load_models, materialize, topological_order
     from pipelines.config import PROJECT_ROOT
+    from tests.fixtures.model_warehouse import build_warehouse
 
     con = build_warehouse()
     models = load_models(PROJECT_ROOT / "dbt_like_sql")
