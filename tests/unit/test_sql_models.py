@@ -11,10 +11,13 @@ import pytest
 import sqlglot
 
 from pipelines.sql import (
+    Action,
+    Kind,
     GraphError,
     ModelParseError,
     load_models,
     parse_model_file,
+    run,
     topological_order,
     validate_graph,
 )
@@ -372,3 +375,146 @@ def test_real_models_document_every_column():
     models = load_models(PROJECT_ROOT / "dbt_like_sql")
     undocumented = {k: materialize(con, models[k]).undocumented_columns for k in topological_order(models)}
     assert {k: v for k, v in undocumented.items() if v} == {}
+
+
+# ------------------------------------------------------------------ typed header
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        # (header lines after grain and description, message); the header's line 4 is the first extra line
+        ("materialized: tabel\n", r"line 4: materialized: Input should be 'table', 'view' or 'incremental'"),
+        ("columns:\n  a: ''\n", r"line 5: columns.a: String should have at least 1 character"),
+        ("audits:\n  - unique_values: {colums: [id]}\n", r"line 5: audits.0.unique_values: unknown key 'colums'"),
+        ("audits:\n  - accepted_values: status\n", r"line 5: audits.0: accepted_values takes a mapping"),
+        ("audits:\n  - uniq: {columns: [id]}\n", r"line 5: audits.0: unknown built-in audit 'uniq'"),
+        ("audits:\n  - not_null: {columns: [id]}\n  - not_null: {columns: [id]}\n", r"used twice or reserved"),
+        ("audits:\n  - not_null: {name: unique_grain, columns: [id]}\n", r"used twice or reserved"),
+        ("audits:\n  - relationships: {column: id, to: provinces, field: code}\n",
+         r"line 5: audits.0.relationships.to: String should match pattern"),
+    ],
+)
+def test_header_errors_name_file_line_and_field(tmp_path, extra, message):
+    path = write(tmp_path, "staging/stg_a.sql", header(extra=extra) + "select 1 as id")
+    with pytest.raises(ModelParseError, match=message) as err:
+        parse_model_file(path)
+    assert str(err.value).startswith(str(path))
+
+
+def test_builtin_audit_where_is_parsed_with_the_file_named(tmp_path):
+    extra = "audits:\n  - is_null: {columns: [id], where: 'id >>> 2'}\n"
+    path = write(tmp_path, "staging/stg_a.sql", header(extra=extra) + "select 1 as id")
+    with pytest.raises(ModelParseError, match=r"stg_a\.sql \(audit 'is_null_id'\).*cannot parse SQL"):
+        parse_model_file(path)
+
+
+def test_header_kind_is_an_enum_and_the_group_is_the_folder(tmp_path):
+    m = parse_model_file(write(tmp_path, "intermediate/int_a.sql", header(extra="materialized: view\n") + "select 1 as id"))
+    assert m.materialized is Kind.VIEW and m.group == "intermediate"
+
+
+# ------------------------------------------------------------------ built-in audits
+
+
+BAD_ROWS_MODEL = """\
+/* @model
+grain: [id]
+description: one bad row for each built-in audit
+audits:
+  - unique_values: {columns: [code]}
+  - not_null: {columns: [code]}
+  - accepted_values: {column: status, values: [ok, late]}
+  - relationships: {column: province_code, to: raw.provinces, field: province_code}
+  - accepted_range: {column: pct, min_value: 0, max_value: 100, where: "kind = 'pct'"}
+  - match_regex: {column: province_code, pattern: '^\\d{2}$'}
+  - is_null: {columns: [ratio], where: "status = 'ok'"}
+  - row_count: {equal_to_rows_of: raw.provinces}
+*/
+select * from (values
+    (1, 'a', 'ok', '01', 'pct', 50.0, null),
+    (2, 'a', 'late', '01', 'count', 500.0, 0.5),
+    (3, null, 'ok', '01', 'pct', 10.0, null),
+    (4, 'b', 'lost', '01', 'pct', 10.0, null),
+    (5, 'c', 'ok', '99', 'pct', 10.0, null),
+    (6, 'd', 'ok', '01', 'pct', 120.0, null),
+    (7, 'e', 'ok', '1', 'pct', 10.0, null),
+    (8, 'f', 'ok', '01', 'pct', 10.0, 0.7)
+) as t(id, code, status, province_code, kind, pct, ratio)
+"""
+
+
+def test_each_builtin_audit_catches_its_bad_row(tmp_path, con):
+    # Rows 1-8: row 2 repeats code 'a' (unique: rows 1 and 2), row 3 has no code, row 4 an
+    # unknown status, row 5 a province missing from raw.provinces (01 and 1 are there), row 6
+    # a percentage of 120 (row 2's 500 is a count), row 7 a one-digit code, row 8 a ratio with
+    # status ok (row 2's ratio is allowed: late); 8 rows against 2 provinces.
+    con.execute("create table raw.provinces as select * from (values ('01'), ('1')) as t(province_code)")
+    write(tmp_path, "staging/stg_bad.sql", BAD_ROWS_MODEL)
+    (done,) = run(con, load_models(tmp_path))
+    failing = {c.name: c.failing_rows for c in done.checks}
+    assert failing == {
+        "unique_grain": 0, "not_null_grain": 0,
+        "unique_values_code": 2, "not_null_code": 1, "accepted_values_status": 1,
+        "relationships_province_code": 1, "accepted_range_pct": 1, "match_regex_province_code": 1,
+        "is_null_ratio": 1, "row_count": 1,
+    }
+    by_name = {c.name: c for c in done.checks}
+    assert "| 4 | b | lost |" in by_name["accepted_values_status"].preview
+    assert "| 99 |" in by_name["relationships_province_code"].preview
+    assert not any(c.blocking for c in done.checks if c.name not in ("unique_grain", "not_null_grain"))
+
+
+def test_grain_is_unique_and_not_null_and_blocks_downstream(tmp_path, con):
+    write(tmp_path, "staging/a.sql", header(grain="[k]") + "select * from (values (1), (1), (null)) as t(k)")
+    write(tmp_path, "marts/b.sql", header(grain="[k]") + "select distinct k from staging.a where k is not null")
+    a, b = run(con, load_models(tmp_path))
+    assert {c.name: (c.passed, c.failing_rows, c.blocking) for c in a.checks} == {
+        "unique_grain": (False, 2, True), "not_null_grain": (False, 1, True)}
+    assert a.blocking_failures == ["unique_grain", "not_null_grain"]
+    assert (b.action, b.table) == (Action.BLOCKED, None)
+    assert con.execute("select count(*) from duckdb_tables() where table_name = 'b'").fetchone() == (0,)
+
+
+# ------------------------------------------------------------------ data hash and metadata hash
+
+
+def test_a_description_edit_rebuilds_nothing_but_updates_the_comments(tmp_path, con):
+    path = write(tmp_path, "staging/stg_a.sql", header(extra="columns:\n  id: the key\n") + "select id from raw.a")
+    write(tmp_path, "marts/m.sql", header() + "select id from staging.stg_a")
+    models = load_models(tmp_path)
+    first = run(con, models)
+    assert [r.action for r in first] == [Action.BUILD, Action.BUILD]
+    # a row only this table has: a rebuild would drop it
+    con.execute("insert into staging.stg_a values (99)")
+
+    path.write_text(path.read_text().replace("test model", "edited model").replace("the key", "the new key"))
+    edited = load_models(tmp_path)
+    before, after = models["staging.stg_a"], edited["staging.stg_a"]
+    assert after.data_hash == before.data_hash and after.metadata_hash != before.metadata_hash
+    stg, mart = run(con, edited)
+    assert (stg.action, mart.action) == (Action.DOCUMENT, Action.SKIP)
+    assert con.execute("select count(*) from staging.stg_a where id = 99").fetchone() == (1,)
+    assert con.execute("select comment from duckdb_tables() where table_name = 'stg_a'").fetchone() == ("edited model",)
+    assert con.execute(
+        "select comment from duckdb_columns() where table_name = 'stg_a' and column_name = 'id'"
+    ).fetchone() == ("the new key",)
+    assert [c.name for c in stg.checks] == ["unique_grain", "not_null_grain"]  # re-run, not replayed
+    assert all(c.evaluated_earlier is None for c in stg.checks)
+
+    assert [r.action for r in run(con, edited)] == [Action.SKIP, Action.SKIP]
+    path.write_text(path.read_text().replace("select id from raw.a", "select id from raw.a where id > 1"))
+    assert [r.action for r in run(con, load_models(tmp_path))] == [Action.BUILD, Action.BUILD]
+    assert con.execute("select count(*) from marts.m").fetchone() == (1,)
+
+
+def test_an_audit_edit_reruns_the_checks_without_rebuilding(tmp_path, con):
+    path = write(tmp_path, "staging/stg_a.sql", header() + "select id, name from raw.a")
+    run(con, load_models(tmp_path))
+    path.write_text(path.read_text().replace(
+        "description: test model\n", "description: test model\naudits:\n  - not_null: {columns: [name]}\n"))
+    (done,) = run(con, load_models(tmp_path))
+    assert done.action is Action.DOCUMENT
+    assert {c.name: c.failing_rows for c in done.checks}["not_null_name"] == 0
+    (again,) = run(con, load_models(tmp_path))
+    assert again.action is Action.SKIP and again.checks[-1].evaluated_earlier
