@@ -22,7 +22,13 @@ from pipelines.geo import provinces
 from pipelines.ingest import ingest_source
 from pipelines.quality import MART_AUDITS
 from pipelines.sql import load_models, parse_model_text, run
-from pipelines.sql.state import Action, Inputs, ensure_state_tables, plan_build, record_build
+from pipelines.sql.state import (
+    Action,
+    Inputs,
+    ensure_state_tables,
+    plan_build,
+    record_build,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = load_models(REPO / "dbt_like_sql", MART_AUDITS)

@@ -2,6 +2,7 @@
 from the marts' grain and audits."""
 
 import json
+import shutil
 import textwrap
 
 import dagster as dg
@@ -143,8 +144,9 @@ select * from raw.{name}
 """
 
 
-def test_great_expectations_asset_check(tmp_path):
-    """The check on marts.target_vs_actual runs the suite and shows the failing expectations."""
+def _check_env(tmp_path):
+    """Models copying the two marts from raw tables (a percentage of 120 among them), the
+    SQL layer and the suite's check, and a resource on a published file holding the inputs."""
     models = tmp_path / "models"
     (models / "marts").mkdir(parents=True)
     for name, grain in (("target_vs_actual", "plan_id, indicator_code, phase_start"),
@@ -164,13 +166,45 @@ def test_great_expectations_asset_check(tmp_path):
     external = {"raw.target_vs_actual": [], "raw.indicator_values": [], "seeds.plan_targets": []}
     assets, checks = build_model_assets(models, external)
     res = WarehouseResource(raw_dir=str(tmp_path / "raw"), warehouse=str(published), pii_salt="t")
-    result = dg.materialize([*assets, *checks], resources={"warehouse": res}, raise_on_error=False)
-    evaluation = {e.check_name: e for e in result.get_asset_check_evaluations()}["great_expectations_suite"]
+    return [*assets, *checks], res
+
+
+def _suite_evaluation(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}["great_expectations_suite"]
+
+
+def test_great_expectations_asset_check(tmp_path):
+    """The check on marts.target_vs_actual runs the suite and shows the failing expectations."""
+    defs, res = _check_env(tmp_path)
+    result = dg.materialize(defs, resources={"warehouse": res}, raise_on_error=False)
+    evaluation = _suite_evaluation(result)
     assert not evaluation.passed
     assert evaluation.metadata["failed_expectations"].value == 1
     assert "expect_column_values_to_be_between" in evaluation.metadata["failing"].value
     assert "120" in evaluation.metadata["failing"].value
     assert "ends_with(indicator_code, '_pct')" in evaluation.metadata["failing"].value
+    # the same declaration, evaluated by the runner in the model's step, as a warning
+    in_step = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    pct = in_step[("marts/indicator_values", "percentages_between_0_and_100")]
+    assert not pct.passed and pct.severity == dg.AssetCheckSeverity.WARN
+    assert pct.metadata["failing_rows"].value == 1
+
+
+def test_the_suite_is_not_validated_again_on_unchanged_marts(tmp_path, monkeypatch):
+    from pipelines.quality import expectations
+
+    defs, res = _check_env(tmp_path)
+    first = dg.materialize(defs, resources={"warehouse": res}, raise_on_error=False)
+    shutil.copy(res.working_path(first.run_id), tmp_path / "w.duckdb")  # as publishing does
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the suite ran again on unchanged marts")
+
+    monkeypatch.setattr(expectations, "validate", must_not_run)
+    monkeypatch.setattr(expectations, "validate_in_child", must_not_run)
+    evaluation = _suite_evaluation(dg.materialize(defs, resources={"warehouse": res}, raise_on_error=False))
+    assert not evaluation.passed and evaluation.metadata["failed_expectations"].value == 1
+    assert "in an earlier build" in evaluation.metadata["evaluated"].value
 
 
 def test_the_child_process_validates_like_the_suite_in_process(tmp_path):

@@ -12,8 +12,8 @@ import sqlglot
 
 from pipelines.sql import (
     Action,
-    Kind,
     GraphError,
+    Kind,
     ModelParseError,
     load_models,
     parse_model_file,
