@@ -45,7 +45,7 @@ TableName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*\.[a-z_]
 Value = str | int | float | bool
 
 
-class _Audit(BaseModel):
+class AuditBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Ident | None = None
@@ -88,7 +88,7 @@ def _cols(columns: Sequence[str]) -> str:
     return ", ".join(quote_identifier(c) for c in columns)
 
 
-class SqlAudit(_Audit):
+class SqlAudit(AuditBase):
     """A query written out in the header: ``sql`` returns the bad rows."""
 
     kind: Literal["sql"] = "sql"
@@ -100,7 +100,7 @@ class SqlAudit(_Audit):
         return self.sql.rstrip(";").strip()
 
 
-class UniqueValues(_Audit):
+class UniqueValues(AuditBase):
     """No two rows share the values of ``columns``."""
 
     kind: Literal["unique_values"] = "unique_values"
@@ -124,7 +124,7 @@ class UniqueValues(_Audit):
         )
 
 
-class NotNull(_Audit):
+class NotNull(AuditBase):
     """No row has a NULL in any of ``columns``."""
 
     kind: Literal["not_null"] = "not_null"
@@ -144,7 +144,7 @@ class NotNull(_Audit):
         return f"select * from {relation} where {_where(where, condition)}"
 
 
-class AcceptedValues(_Audit):
+class AcceptedValues(AuditBase):
     """Every non-NULL value of ``column`` is one of ``values``."""
 
     kind: Literal["accepted_values"] = "accepted_values"
@@ -167,7 +167,7 @@ class AcceptedValues(_Audit):
         return f"select * from {relation} where {_where(where, f'{column} not in ({literals})')}"
 
 
-class Relationships(_Audit):
+class Relationships(AuditBase):
     """Every non-NULL value of ``column`` is a value of ``field`` in the table ``to``."""
 
     kind: Literal["relationships"] = "relationships"
@@ -197,7 +197,7 @@ class Relationships(_Audit):
         return f"select * from {relation} as model_rows where {_where(where, condition)}"
 
 
-class AcceptedRange(_Audit):
+class AcceptedRange(AuditBase):
     """Every non-NULL value of ``column`` (in the rows matching ``where``) is within
     [``min_value``, ``max_value``] (either bound may be left out)."""
 
@@ -228,7 +228,7 @@ class AcceptedRange(_Audit):
         return f"select * from {relation} where {_where(where, condition)}"
 
 
-class MatchRegex(_Audit):
+class MatchRegex(AuditBase):
     """Every non-NULL value of ``column`` contains a match of ``pattern`` (anchor it with ``^...$``)."""
 
     kind: Literal["match_regex"] = "match_regex"
@@ -250,7 +250,7 @@ class MatchRegex(_Audit):
         return f"select * from {relation} where {_where(where, condition)}"
 
 
-class IsNull(_Audit):
+class IsNull(AuditBase):
     """``columns`` are NULL in every row matching ``where``."""
 
     kind: Literal["is_null"] = "is_null"
@@ -271,7 +271,7 @@ class IsNull(_Audit):
         return f"select * from {relation} where {_where(where, f'({self.where}) and ({present})')}"
 
 
-class RowCount(_Audit):
+class RowCount(AuditBase):
     """The model has as many rows as the table ``equal_to_rows_of``."""
 
     kind: Literal["row_count"] = "row_count"
@@ -295,7 +295,7 @@ class RowCount(_Audit):
         )
 
 
-BUILTIN_AUDITS: dict[str, type[_Audit]] = {
+BUILTIN_AUDITS: dict[str, type[AuditBase]] = {
     cls.model_fields["kind"].default: cls
     for cls in (UniqueValues, NotNull, AcceptedValues, Relationships, AcceptedRange, MatchRegex, IsNull, RowCount)
 }
@@ -305,7 +305,7 @@ Audit = Annotated[
 ]
 
 
-def grain_audits(grain: Sequence[str]) -> list[_Audit]:
+def grain_audits(grain: Sequence[str]) -> list[AuditBase]:
     """The grain as two blocking built-in audits: unique and not null."""
     return [
         UniqueValues(name="unique_grain", columns=list(grain), blocking=True,
@@ -362,7 +362,7 @@ def run_check_query(
     return int(count), names, rows[:limit]
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, audit: _Audit, relation: str, where: str | None = None) -> CheckResult:
+def evaluate(con: duckdb.DuckDBPyConnection, audit: AuditBase, relation: str, where: str | None = None) -> CheckResult:
     """Run one audit on ``relation`` (restricted to the rows matching ``where`` when given)."""
     sql = audit.bad_rows_sql(relation, where)
     failing, columns, rows = run_check_query(con, sql)

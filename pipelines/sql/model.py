@@ -18,7 +18,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 
 from pipelines.duck import DIALECT, qualified_name
-from pipelines.sql.audits import SqlAudit, _Audit, grain_audits
+from pipelines.sql.audits import AuditBase, SqlAudit, grain_audits
 from pipelines.sql.graph import TableRef, table_references
 from pipelines.sql.header import (
     Header,
@@ -66,7 +66,7 @@ class SqlModel:
         return self.schema
 
     @property
-    def checks(self) -> list[_Audit]:
+    def checks(self) -> list[AuditBase]:
         """Every audit the model is checked by: the grain's two, then the header's."""
         return [*grain_audits(self.grain), *self.audits]
 
