@@ -209,6 +209,18 @@ def _with_audits(model: SqlModel, extra: list, source: Path) -> SqlModel:
                     references=model.references, audit_references=refs)
 
 
+def _audits_file(path: Path) -> dict[str, list]:
+    """``schema.name`` -> audits in the header's form, as written in ``path``."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise ModelParseError(f"{path}, line {mark.line + 1 if mark else 1}: invalid YAML: {err}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+        raise ModelParseError(f"{path}: expected a mapping of model (schema.name) to a list of audits")
+    return data
+
+
 def load_models(root: Path, audits_file: Path | None = None) -> dict[str, SqlModel]:
     """Every ``<root>/<schema>/<name>.sql`` as ``{"schema.name": SqlModel}``, in sorted order.
 
@@ -218,7 +230,7 @@ def load_models(root: Path, audits_file: Path | None = None) -> dict[str, SqlMod
     if not root.is_dir():
         raise ModelError(f"models folder {root} does not exist")
     glossary = load_glossary(root)
-    extra = yaml.safe_load(Path(audits_file).read_text(encoding="utf-8")) if audits_file else {}
+    extra = _audits_file(Path(audits_file)) if audits_file else {}
     models: dict[str, SqlModel] = {}
     for path in sorted(root.glob("*/*.sql")):
         model = parse_model_file(path)
@@ -226,6 +238,9 @@ def load_models(root: Path, audits_file: Path | None = None) -> dict[str, SqlMod
             model = _with_audits(model, extra[model.key], Path(audits_file))
         model.glossary = glossary
         models[model.key] = model
+    unknown = sorted(set(extra) - set(models))
+    if unknown:
+        raise ModelParseError(f"{audits_file}: audits for {unknown}, which are not models under {root}")
     return models
 
 
