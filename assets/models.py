@@ -26,7 +26,6 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.quality import MART_AUDITS
 from pipelines.quality import expectations as ge
 from pipelines.sql import (
     Action,
@@ -251,7 +250,7 @@ def great_expectations_check(
 
 
 def build_model_assets(
-    models_dir: Path, external: Mapping[str, Sequence[dg.AssetKey]], audits_file: Path | None = MART_AUDITS
+    models_dir: Path, external: Mapping[str, Sequence[dg.AssetKey]], audits_file: Path | None = None
 ) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
     """The SQL layer (one multi-asset) and the Great Expectations check, for the models
     under ``models_dir`` (with the audits of ``audits_file`` added to the models it names).

@@ -8,6 +8,7 @@ from assets.models import MODELS_DIR, build_model_assets
 from assets.reports import build_publish_asset, scorecard_html, scorecard_xlsx
 from assets.seeds import plan_seeds, provinces
 from pipelines.jobs import build_warehouse
+from pipelines.quality import MART_AUDITS
 from pipelines.resources import WarehouseResource
 from pipelines.schedules import nightly_build
 from pipelines.sensors import raw_files_sensor
@@ -22,7 +23,7 @@ EXTERNAL_TABLES = {
 }
 
 # The SQL layer: one multi-asset (a step per run) and the Great Expectations check.
-model_assets, model_checks = build_model_assets(MODELS_DIR, EXTERNAL_TABLES)
+model_assets, model_checks = build_model_assets(MODELS_DIR, EXTERNAL_TABLES, MART_AUDITS)
 built_assets = [*ingest_assets, plan_seeds, provinces, *model_assets, scorecard_xlsx, scorecard_html]
 publish = build_publish_asset([key for a in built_assets for key in a.keys])
 

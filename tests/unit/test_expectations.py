@@ -164,7 +164,7 @@ def _check_env(tmp_path):
     con.close()
 
     external = {"raw.target_vs_actual": [], "raw.indicator_values": [], "seeds.plan_targets": []}
-    assets, checks = build_model_assets(models, external)
+    assets, checks = build_model_assets(models, external, MART_AUDITS)
     res = WarehouseResource(raw_dir=str(tmp_path / "raw"), warehouse=str(published), pii_salt="t")
     return [*assets, *checks], res
 
