@@ -4,7 +4,8 @@
 ``build_model_assets`` makes ONE subsettable multi-asset, ``sql_models``: an asset per
 model keyed ``[schema, name]`` in the group of its layer (``staging``, ``intermediate``,
 ``marts``), with a check per audit (``unique_grain`` and ``not_null_grain`` on every
-model, blocking; the header's audits, blocking when they say so). Its step calls
+model, blocking; the header's audits, and those the audits file given adds, such as
+``pipelines/quality/mart_audits.yml``; blocking when they say so). Its step calls
 :func:`pipelines.sql.iter_run` for the selected models and reports each model's
 materialisation (row count, preview, column schema) and check results as it is built:
 the whole SQL layer is one step of a run. A model whose inputs did not change is not
