@@ -6,12 +6,12 @@ import dagster as dg
 
 from assets.exports import build_exports_asset
 from assets.ingest import ingest_assets
-from assets.models import build_model_assets
+from assets.models import MODELS_DIR, build_model_assets
 from assets.reports import build_publish_asset, scorecard_html, scorecard_xlsx
 from assets.seeds import plan_seeds, provinces
 from pipelines.alerts import run_failure_alert
-from pipelines.config import PROJECT_ROOT
 from pipelines.jobs import build_warehouse
+from pipelines.quality import MART_AUDITS
 from pipelines.resources import WarehouseResource
 from pipelines.run_history import run_history_retention
 from pipelines.schedules import nightly_build
@@ -26,7 +26,8 @@ EXTERNAL_TABLES = {
     **{".".join(key.path): [key] for key in [*plan_seeds.keys, *provinces.keys]},
 }
 
-model_assets, model_checks = build_model_assets(PROJECT_ROOT / "dbt_like_sql", EXTERNAL_TABLES)
+# The SQL layer: one multi-asset (a step per run) and the Great Expectations check.
+model_assets, model_checks = build_model_assets(MODELS_DIR, EXTERNAL_TABLES, MART_AUDITS)
 mart_exports = build_exports_asset([k for a in model_assets for k in a.keys if k.path[0] == "marts"])
 built_assets = [*ingest_assets, plan_seeds, provinces, *model_assets, scorecard_xlsx, scorecard_html, mart_exports]
 publish = build_publish_asset([key for a in built_assets for key in a.keys])

@@ -10,7 +10,7 @@ import pytest
 
 from assets.models import MODELS_DIR, build_model_assets
 from pipelines.resources import WarehouseResource
-from pipelines.sql_models import GraphError
+from pipelines.sql import GraphError
 
 STG_A = """
 /* @model
@@ -127,7 +127,7 @@ def test_definitions_carry_keys_groups_deps_and_docs(env):
     specs = {spec.key.to_user_string(): spec for a in assets for spec in a.specs}
     assert set(specs) == {"staging/stg_a", "staging/stg_b", "intermediate/int_ab", "marts/m"}
     assert specs["staging/stg_a"].group_name == "staging"
-    assert specs["marts/m"].group_name == "reports_marts"  # from the header
+    assert specs["marts/m"].group_name == "marts"  # the layer (folder); the header's group is not used
     assert specs["marts/m"].description == "The published mart."
     assert specs["staging/stg_a"].kinds == {"duckdb"}
     assert {d.asset_key for d in specs["staging/stg_a"].deps} == {dg.AssetKey(["raw", "a"])}
@@ -176,20 +176,20 @@ def test_materialize_all_models_with_checks(env):
 
     con = duckdb.connect(str(res.working_path(result.run_id)), read_only=True)
     try:
-        tables = dict(
-            ((s, t), c) for s, t, c in con.execute(
+        tables = {
+            (s, t): c for s, t, c in con.execute(
                 "select schema_name, table_name, comment from duckdb_tables()").fetchall()
-        )
+        }
         assert tables[("marts", "m")] == "The published mart."
         assert tables[("intermediate", "int_ab")] == "A joined with B."
         assert con.execute(
             "select comment from duckdb_views() where schema_name = 'staging' and view_name = 'stg_b'"
         ).fetchone() == ("Values of raw.b.",)
-        cols = dict(
-            ((t, c), d) for t, c, d in con.execute(
+        cols = {
+            (t, c): d for t, c, d in con.execute(
                 "select table_name, column_name, comment from duckdb_columns() where schema_name <> 'raw'"
             ).fetchall()
-        )
+        }
         assert cols[("stg_a", "label")] == "the name of the row"
         assert cols[("m", "v_pct")] == "v as a percentage"
         assert con.execute("select v_pct from marts.m where id = 2").fetchone() == (75.0,)
@@ -279,3 +279,43 @@ def test_real_models_build_with_the_expectations_check():
         resources={"warehouse": WarehouseResource(raw_dir="r", warehouse="w.duckdb", pii_salt="t")},
     )
     defs.resolve_all_job_defs()  # the whole graph wires (keys, deps, checks, resources)
+
+
+def test_one_model_can_be_materialised_alone(env):
+    """The multi-asset is subsettable: selecting staging/stg_b builds it and its checks only,
+    in the one step of the SQL layer."""
+    models, res, external = env
+    assets, _ = build_model_assets(models, external)
+    result = dg.materialize(
+        assets, selection=dg.AssetSelection.assets(dg.AssetKey(["staging", "stg_b"])),
+        resources={"warehouse": res}, raise_on_error=False,
+    )
+    assert result.success
+    mats = result.get_asset_materialization_events()
+    assert [m.asset_key.to_user_string() for m in mats] == ["staging/stg_b"]
+    assert mats[0].event_specific_data.materialization.metadata["row_count"].value == 2
+    assert set(check_results(result)) == {("staging/stg_b", "unique_grain"), ("staging/stg_b", "not_null_grain")}
+    assert {e.step_key for e in result.all_events if e.step_key} == {"sql_models"}
+    con = duckdb.connect(str(res.working_path(result.run_id)), read_only=True)
+    try:
+        built = {t for (t,) in con.execute("select table_name from duckdb_tables() where schema_name <> 'raw'"
+                                           " union all select view_name from duckdb_views() where not internal"
+                                           ).fetchall()}
+    finally:
+        con.close()
+    assert "stg_b" in built and not {"stg_a", "int_ab", "m"} & built
+
+
+def test_the_sql_layer_is_one_step_of_the_job():
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("build_warehouse")
+    layer = defs.resolve_assets_def(dg.AssetKey(["marts", "indicator_values"]))
+    model_files = sorted(MODELS_DIR.glob("*/*.sql"))
+    assert {k.to_user_string() for k in layer.keys} == {f"{p.parent.name}/{p.stem}" for p in model_files}
+    assert layer.can_subset
+    nodes = [n.name for n in job.nodes]
+    assert nodes.count(layer.node_def.name) == 1
+    assert not {"staging__stg_beneficiaries", "marts__indicator_values"} & set(nodes)
+    groups = {k.path[0]: layer.specs_by_key[k].group_name for k in layer.keys}
+    assert groups == {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}

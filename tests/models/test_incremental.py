@@ -1,10 +1,10 @@
-"""Builds that only do what their new inputs require (pipelines/model_state.py): an
+"""Builds that only do what their new inputs require (pipelines/sql/state.py): an
 incremental build gives exactly the tables a build from empty gives, rebuilds only the
 partitions (years) whose files changed, and skips models whose inputs did not change.
 
 Real ingestion of generated files (benchmarks/generate.py, two provinces merging on
-1 July 2025) and the real models, without Dagster: ``assets.models.build_model`` is what
-each model's step runs.
+1 July 2025) and the real models, without Dagster: ``pipelines.sql.run`` is what the SQL
+layer's step runs.
 """
 
 from __future__ import annotations
@@ -16,24 +16,23 @@ import polars as pl
 import pytest
 
 from assets._common import replace_table
-from assets.models import build_model
 from benchmarks import generate as gen
 from models.seeds import load_seeds
 from pipelines.geo import provinces
 from pipelines.ingest import ingest_source
-from pipelines.model_state import (
-    BUILD,
-    PARTITIONS_ONLY,
-    SKIP,
+from pipelines.quality import MART_AUDITS
+from pipelines.sql import load_models, parse_model_text, run
+from pipelines.sql.state import (
+    Action,
     Inputs,
     ensure_state_tables,
     plan_build,
     record_build,
 )
-from pipelines.sql_models import load_models, parse_model_text, topological_order
 
 REPO = Path(__file__).resolve().parents[2]
-MODELS = load_models(REPO / "dbt_like_sql")
+MODELS = load_models(REPO / "dbt_like_sql", MART_AUDITS)
+BUILD, PARTITIONS_ONLY, SKIP = Action.BUILD, Action.PARTITIONS, Action.SKIP
 CFG = gen.Config(scale=0.05, first_year=2023, last_year=2025, provinces=("62", "51"), corrections=0.0)
 SALT = "incremental-test"
 BENEFICIARY_CHAIN = [k for k, m in MODELS.items() if m.materialized == "incremental"]
@@ -46,11 +45,9 @@ def build(con: duckdb.DuckDBPyConnection, raw: Path) -> dict[str, tuple[str, lis
     for name, frame in {**load_seeds(REPO / "data" / "seeds"), "provinces": provinces()}.items():
         replace_table(con, "seeds", name, frame)
     actions = {}
-    for key in topological_order(MODELS):
-        plan, _, outcomes = build_model(con, MODELS[key], MODELS)
-        blocking = [o["name"] for o in outcomes if o["blocking"] and not o["passed"]]
-        assert not blocking, f"{key}: blocking checks failed: {blocking}"
-        actions[key] = (plan.action, plan.changed)
+    for done in run(con, MODELS):
+        assert not done.blocking_failures, f"{done.model.key}: blocking checks failed: {done.blocking_failures}"
+        actions[done.model.key] = (done.action, done.plan.changed)
     return actions
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlglot
 
-from pipelines.sql_models import parse_model_file, transpile
+from pipelines.sql.model import parse_model_file, transpile
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS_DIR = REPO / "dbt_like_sql"
@@ -19,7 +19,7 @@ TARGETS = ("spark", "postgres")
 
 def _check_portable(path: Path) -> None:
     model = parse_model_file(path)
-    queries = [("body", model.sql)] + [(f"audit {a.name}", a.sql) for a in model.audits]
+    queries = [("body", model.sql)] + [(f"audit {a.check_name}", a.bad_rows_sql(model.relation)) for a in model.checks]
     for what, sql in queries:
         for dialect in TARGETS:
             try:

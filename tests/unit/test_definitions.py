@@ -20,11 +20,6 @@ def test_the_seed_tables_are_in_the_seeds_group():
     assert len(seeds) == 4 and set(seeds.values()) == {"seeds"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the SQL layer still puts marts/* in a group 'indicators'; remove this mark once it uses "
-    "staging, intermediate and marts",
-)
 def test_groups_are_the_layers_in_the_order_data_flows():
     graph = defs.resolve_asset_graph()
     nodes = list(graph.asset_nodes)

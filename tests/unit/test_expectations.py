@@ -1,6 +1,8 @@
-"""The Great Expectations suite on the published marts (CONTRACT §4)."""
+"""The Great Expectations suite on the published marts (docs/contract.md §4), generated
+from the marts' grain and audits."""
 
 import json
+import shutil
 import textwrap
 
 import dagster as dg
@@ -8,11 +10,16 @@ import duckdb
 import pytest
 
 from assets.models import build_model_assets
-from pipelines.expectations import run_marts_suite
+from pipelines.config import PROJECT_ROOT
+from pipelines.quality import MART_AUDITS
+from pipelines.quality.expectations import run_marts_suite
 from pipelines.resources import WarehouseResource
+from pipelines.sql import load_models
+
+REAL_MODELS = load_models(PROJECT_ROOT / "dbt_like_sql", MART_AUDITS)
 
 TVA_COLUMNS = (
-    "plan_id varchar, plan_level varchar, province_code varchar, province_name varchar, "
+    "target_id integer, plan_id varchar, plan_level varchar, province_code varchar, province_name varchar, "
     "indicator_code varchar, phase_start integer, phase_end integer, target_year integer, "
     "comparator varchar, target_value double, is_conflicting boolean, actual_value double, "
     "actual_year integer, baseline_value double, baseline_year integer, achievement_pct double, "
@@ -26,6 +33,7 @@ TVA_ROWS = [
     ("p2", "district", "87", "Đồng Tháp", "staff_trained_per_year", 2021, 2025, 2025, ">=", 100.0, False,
      None, None, None, None, None, "same", "no_data", None),
 ]
+"""Rows without their target_id, which make_marts numbers from 1."""
 IND_COLUMNS = (
     "indicator_code varchar, geography varchar, province_code varchar, province_name varchar, "
     "year integer, numerator double, denominator double, value double"
@@ -42,7 +50,10 @@ def make_marts(con, tva_rows=TVA_ROWS, ind_rows=IND_ROWS, plan_targets=3):
     con.execute("create schema if not exists marts")
     con.execute("create schema if not exists seeds")
     con.execute(f"create or replace table marts.target_vs_actual ({TVA_COLUMNS})")
-    con.executemany(f"insert into marts.target_vs_actual values ({', '.join('?' * 19)})", tva_rows)
+    con.executemany(
+        f"insert into marts.target_vs_actual values ({', '.join('?' * 20)})",
+        [(i, *row) for i, row in enumerate(tva_rows, start=1)],
+    )
     con.execute(f"create or replace table marts.indicator_values ({IND_COLUMNS})")
     con.executemany(f"insert into marts.indicator_values values ({', '.join('?' * 8)})", ind_rows)
     con.execute("create or replace table seeds.plan_targets (target_id integer)")
@@ -93,7 +104,7 @@ def test_percentage_of_120_fails_but_a_count_above_100_does_not(con):
     assert set(failed) == {key}  # allowance_recipients = 150000 is not a percentage: fine
     assert failed[key]["partial_unexpected"] == [120.0]
     assert failed[key]["kwargs"]["max_value"] == 100
-    assert failed[key]["condition"] == "indicator_code ends with _pct"
+    assert failed[key]["condition"] == "ends_with(indicator_code, '_pct')"
 
 
 def test_other_rules_fail_where_they_should(con):
@@ -133,8 +144,9 @@ select * from raw.{name}
 """
 
 
-def test_great_expectations_asset_check(tmp_path):
-    """The check on marts.target_vs_actual runs the suite and shows the failing expectations."""
+def _check_env(tmp_path):
+    """Models copying the two marts from raw tables (a percentage of 120 among them), the
+    SQL layer and the suite's check, and a resource on a published file holding the inputs."""
     models = tmp_path / "models"
     (models / "marts").mkdir(parents=True)
     for name, grain in (("target_vs_actual", "plan_id, indicator_code, phase_start"),
@@ -152,19 +164,51 @@ def test_great_expectations_asset_check(tmp_path):
     con.close()
 
     external = {"raw.target_vs_actual": [], "raw.indicator_values": [], "seeds.plan_targets": []}
-    assets, checks = build_model_assets(models, external)
+    assets, checks = build_model_assets(models, external, MART_AUDITS)
     res = WarehouseResource(raw_dir=str(tmp_path / "raw"), warehouse=str(published), pii_salt="t")
-    result = dg.materialize([*assets, *checks], resources={"warehouse": res}, raise_on_error=False)
-    evaluation = {e.check_name: e for e in result.get_asset_check_evaluations()}["great_expectations_suite"]
+    return [*assets, *checks], res
+
+
+def _suite_evaluation(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}["great_expectations_suite"]
+
+
+def test_great_expectations_asset_check(tmp_path):
+    """The check on marts.target_vs_actual runs the suite and shows the failing expectations."""
+    defs, res = _check_env(tmp_path)
+    result = dg.materialize(defs, resources={"warehouse": res}, raise_on_error=False)
+    evaluation = _suite_evaluation(result)
     assert not evaluation.passed
     assert evaluation.metadata["failed_expectations"].value == 1
     assert "expect_column_values_to_be_between" in evaluation.metadata["failing"].value
     assert "120" in evaluation.metadata["failing"].value
-    assert "indicator_code ends with _pct" in evaluation.metadata["failing"].value
+    assert "ends_with(indicator_code, '_pct')" in evaluation.metadata["failing"].value
+    # the same declaration, evaluated by the runner in the model's step, as a warning
+    in_step = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    pct = in_step[("marts/indicator_values", "percentages_between_0_and_100")]
+    assert not pct.passed and pct.severity == dg.AssetCheckSeverity.WARN
+    assert pct.metadata["failing_rows"].value == 1
+
+
+def test_the_suite_is_not_validated_again_on_unchanged_marts(tmp_path, monkeypatch):
+    from pipelines.quality import expectations
+
+    defs, res = _check_env(tmp_path)
+    first = dg.materialize(defs, resources={"warehouse": res}, raise_on_error=False)
+    shutil.copy(res.working_path(first.run_id), tmp_path / "w.duckdb")  # as publishing does
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the suite ran again on unchanged marts")
+
+    monkeypatch.setattr(expectations, "validate", must_not_run)
+    monkeypatch.setattr(expectations, "validate_in_child", must_not_run)
+    evaluation = _suite_evaluation(dg.materialize(defs, resources={"warehouse": res}, raise_on_error=False))
+    assert not evaluation.passed and evaluation.metadata["failed_expectations"].value == 1
+    assert "in an earlier build" in evaluation.metadata["evaluated"].value
 
 
 def test_the_child_process_validates_like_the_suite_in_process(tmp_path):
-    from pipelines import expectations
+    from pipelines.quality import expectations
 
     path = tmp_path / "w.duckdb"
     rows = list(TVA_ROWS)
@@ -173,8 +217,9 @@ def test_the_child_process_validates_like_the_suite_in_process(tmp_path):
         make_marts(con, tva_rows=rows)
         success, results = run_marts_suite(con)
     assert not success
+    suite = expectations.suite(REAL_MODELS)
     assert expectations.start_child() and not expectations.start_child()  # one child at a time
-    assert expectations.validate_in_child(path) == (success, json.loads(json.dumps(results, default=str)))
-    assert expectations.validate_in_child(path) is None  # used up: the caller validates itself
+    assert expectations.validate_in_child(path, suite) == (success, json.loads(json.dumps(results, default=str)))
+    assert expectations.validate_in_child(path, suite) is None  # used up: the caller validates itself
     expectations.start_child()
-    assert expectations.validate_in_child(tmp_path / "missing.duckdb") is None  # child failed
+    assert expectations.validate_in_child(tmp_path / "missing.duckdb", suite) is None  # child failed

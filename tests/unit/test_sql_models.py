@@ -1,4 +1,5 @@
-"""The SQL model runner: header parsing, dependency inference, graph validation, execution."""
+"""The SQL model runner: header parsing, dependency inference, graph validation, execution,
+built-in audits, and build state (data hash apart from metadata hash)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,20 @@ import duckdb
 import pytest
 import sqlglot
 
-from pipelines.sql_models import (
-    ColumnDocError,
+from pipelines.sql import (
+    Action,
     GraphError,
+    Kind,
     ModelParseError,
-    grain_duplicates_sql,
-    grain_nulls_sql,
     load_models,
-    markdown_table,
-    materialize,
     parse_model_file,
-    preview,
-    preview_sql,
-    run_check_query,
-    table_references,
+    run,
     topological_order,
     validate_graph,
 )
+from pipelines.sql.audits import NotNull, UniqueValues, markdown_table, run_check_query
+from pipelines.sql.execute import ColumnDocError, materialize, preview, preview_sql
+from pipelines.sql.graph import table_references
 
 
 def write(root: Path, rel: str, text: str) -> Path:
@@ -75,10 +73,12 @@ def test_header_fields_are_parsed(tmp_path):
     assert m.materialized == "view"
     assert m.grain == ["province_code", "year"]
     assert m.description == "One row per province and year."
-    assert m.group == "indicators"
+    assert m.header.group == "indicators"  # still accepted; the Dagster group is the folder
+    assert m.group == "marts"
     assert m.columns == {"province_code": "two-digit code", "year": "reporting year"}
     assert [(a.name, a.blocking) for a in m.audits] == [("no_future_years", False), ("codes_two_digits", True)]
-    assert m.audits[1].sql.startswith("select *") and m.audits[1].depends_on == {"marts.fct_x"}
+    assert m.audits[1].sql.startswith("select *")
+    assert {r.table for name, r in m.audit_references if name == "codes_two_digits"} == {"marts.fct_x"}
     # the body is the SQL without header and without the trailing semicolon
     assert m.sql == "select province_code, year from staging.stg_y"
     assert m.depends_on == {"staging.stg_y"}
@@ -262,7 +262,7 @@ def test_materialize_table_with_comments(tmp_path, con):
     assert result.row_count == 2
     assert result.columns == [("id", "INTEGER"), ("name", "VARCHAR"), ("v", "DECIMAL(2,1)")]
     assert result.undocumented_columns == ["v"]
-    assert result.sql == "select id, name, v from raw.a"
+    assert m.sql == "select id, name, v from raw.a"
     assert con.execute(
         "select comment from duckdb_tables() where schema_name = 'staging' and table_name = 'stg_a'"
     ).fetchone() == ("test model",)
@@ -302,9 +302,9 @@ def test_grain_check_queries_find_bad_rows(tmp_path, con):
     m = parse_model_file(write(tmp_path, "staging/stg_a.sql", header(grain="[k]") + (
         "select * from (values (1, 'a'), (1, 'b'), (2, 'c'), (null, 'd')) as t(k, v)")))
     materialize(con, m)
-    n, cols, rows = run_check_query(con, grain_duplicates_sql(m))
+    n, cols, rows = run_check_query(con, UniqueValues(columns=m.grain).bad_rows_sql(m.relation))
     assert (n, cols, sorted(rows)) == (2, ["k", "v"], [(1, "a"), (1, "b")])  # both rows of key 1
-    n, _, rows = run_check_query(con, grain_nulls_sql(m))
+    n, _, rows = run_check_query(con, NotNull(columns=m.grain).bad_rows_sql(m.relation))
     assert (n, rows) == (1, [(None, "d")])
 
 
@@ -338,7 +338,8 @@ def test_preview_orders_a_small_table_by_grain_and_only_the_first_rows_of_a_big_
     sql = preview_sql(m, limit=3, scan_rows=5)
     assert "limit 5" in sql and "order by" in sql
     assert len(con.execute(sql).fetchall()) == 3
-    assert "order by" not in grain_duplicates_sql(m).lower()  # a passing grain check orders nothing
+    unique = UniqueValues(columns=m.grain).bad_rows_sql(m.relation)
+    assert "order by" not in unique.lower()  # a passing grain check orders nothing
 
 
 def test_markdown_table_escapes_pipes_and_shows_null():
@@ -348,8 +349,6 @@ def test_markdown_table_escapes_pipes_and_shows_null():
 
 def test_shared_glossary_describes_columns_the_header_does_not(tmp_path):
     # columns.yml describes `year` once for every model; the header's own text wins for `v`.
-    from pipelines.sql_models import load_models, materialize
-
     (tmp_path / "staging").mkdir()
     (tmp_path / "columns.yml").write_text("year: calendar year\nv: generic value\n", encoding="utf-8")
     (tmp_path / "staging" / "stg_x.sql").write_text(
@@ -369,11 +368,167 @@ def test_shared_glossary_describes_columns_the_header_does_not(tmp_path):
 def test_real_models_document_every_column():
     # Every column of every real model is described (header or dbt_like_sql/columns.yml),
     # so analysts see a comment on each in duckdb_columns().
-    from tests.fixtures.model_warehouse import build_warehouse
-    from pipelines.sql_models import load_models, materialize, topological_order
     from pipelines.config import PROJECT_ROOT
+    from tests.fixtures.model_warehouse import build_warehouse
 
     con = build_warehouse()
     models = load_models(PROJECT_ROOT / "dbt_like_sql")
     undocumented = {k: materialize(con, models[k]).undocumented_columns for k in topological_order(models)}
     assert {k: v for k, v in undocumented.items() if v} == {}
+
+
+# ------------------------------------------------------------------ typed header
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        # (header lines after grain and description, message); the header's line 4 is the first extra line
+        ("materialized: tabel\n", r"line 4: materialized: Input should be 'table', 'view' or 'incremental'"),
+        ("columns:\n  a: ''\n", r"line 5: columns.a: String should have at least 1 character"),
+        ("audits:\n  - unique_values: {colums: [id]}\n", r"line 5: audits.0.unique_values: unknown key 'colums'"),
+        ("audits:\n  - accepted_values: status\n", r"line 5: audits.0: accepted_values takes a mapping"),
+        ("audits:\n  - uniq: {columns: [id]}\n", r"line 5: audits.0: unknown built-in audit 'uniq'"),
+        ("audits:\n  - not_null: {columns: [id]}\n  - not_null: {columns: [id]}\n", r"used twice or reserved"),
+        ("audits:\n  - not_null: {name: unique_grain, columns: [id]}\n", r"used twice or reserved"),
+        ("audits:\n  - relationships: {column: id, to: provinces, field: code}\n",
+         r"line 5: audits.0.relationships.to: String should match pattern"),
+    ],
+)
+def test_header_errors_name_file_line_and_field(tmp_path, extra, message):
+    path = write(tmp_path, "staging/stg_a.sql", header(extra=extra) + "select 1 as id")
+    with pytest.raises(ModelParseError, match=message) as err:
+        parse_model_file(path)
+    assert str(err.value).startswith(str(path))
+
+
+def test_builtin_audit_where_is_parsed_with_the_file_named(tmp_path):
+    extra = "audits:\n  - is_null: {columns: [id], where: 'id >>> 2'}\n"
+    path = write(tmp_path, "staging/stg_a.sql", header(extra=extra) + "select 1 as id")
+    with pytest.raises(ModelParseError, match=r"stg_a\.sql \(audit 'is_null_id'\).*cannot parse SQL"):
+        parse_model_file(path)
+
+
+def test_header_kind_is_an_enum_and_the_group_is_the_folder(tmp_path):
+    m = parse_model_file(write(tmp_path, "intermediate/int_a.sql", header(extra="materialized: view\n") + "select 1 as id"))
+    assert m.materialized is Kind.VIEW and m.group == "intermediate"
+
+
+# ------------------------------------------------------------------ built-in audits
+
+
+BAD_ROWS_MODEL = """\
+/* @model
+grain: [id]
+description: one bad row for each built-in audit
+audits:
+  - unique_values: {columns: [code]}
+  - not_null: {columns: [code]}
+  - accepted_values: {column: status, values: [ok, late]}
+  - relationships: {column: province_code, to: raw.provinces, field: province_code}
+  - accepted_range: {column: pct, min_value: 0, max_value: 100, where: "kind = 'pct'"}
+  - match_regex: {column: province_code, pattern: '^\\d{2}$'}
+  - is_null: {columns: [ratio], where: "status = 'ok'"}
+  - row_count: {equal_to_rows_of: raw.provinces}
+*/
+select * from (values
+    (1, 'a', 'ok', '01', 'pct', 50.0, null),
+    (2, 'a', 'late', '01', 'count', 500.0, 0.5),
+    (3, null, 'ok', '01', 'pct', 10.0, null),
+    (4, 'b', 'lost', '01', 'pct', 10.0, null),
+    (5, 'c', 'ok', '99', 'pct', 10.0, null),
+    (6, 'd', 'ok', '01', 'pct', 120.0, null),
+    (7, 'e', 'ok', '1', 'pct', 10.0, null),
+    (8, 'f', 'ok', '01', 'pct', 10.0, 0.7)
+) as t(id, code, status, province_code, kind, pct, ratio)
+"""
+
+
+def test_each_builtin_audit_catches_its_bad_row(tmp_path, con):
+    # Rows 1-8: row 2 repeats code 'a' (unique: rows 1 and 2), row 3 has no code, row 4 an
+    # unknown status, row 5 a province missing from raw.provinces (01 and 1 are there), row 6
+    # a percentage of 120 (row 2's 500 is a count), row 7 a one-digit code, row 8 a ratio with
+    # status ok (row 2's ratio is allowed: late); 8 rows against 2 provinces.
+    con.execute("create table raw.provinces as select * from (values ('01'), ('1')) as t(province_code)")
+    write(tmp_path, "staging/stg_bad.sql", BAD_ROWS_MODEL)
+    (done,) = run(con, load_models(tmp_path))
+    failing = {c.name: c.failing_rows for c in done.checks}
+    assert failing == {
+        "unique_grain": 0, "not_null_grain": 0,
+        "unique_values_code": 2, "not_null_code": 1, "accepted_values_status": 1,
+        "relationships_province_code": 1, "accepted_range_pct": 1, "match_regex_province_code": 1,
+        "is_null_ratio": 1, "row_count": 1,
+    }
+    by_name = {c.name: c for c in done.checks}
+    assert "| 4 | b | lost |" in by_name["accepted_values_status"].preview
+    assert "| 99 |" in by_name["relationships_province_code"].preview
+    assert not any(c.blocking for c in done.checks if c.name not in ("unique_grain", "not_null_grain"))
+
+
+def test_grain_is_unique_and_not_null_and_blocks_downstream(tmp_path, con):
+    write(tmp_path, "staging/a.sql", header(grain="[k]") + "select * from (values (1), (1), (null)) as t(k)")
+    write(tmp_path, "marts/b.sql", header(grain="[k]") + "select distinct k from staging.a where k is not null")
+    a, b = run(con, load_models(tmp_path))
+    assert {c.name: (c.passed, c.failing_rows, c.blocking) for c in a.checks} == {
+        "unique_grain": (False, 2, True), "not_null_grain": (False, 1, True)}
+    assert a.blocking_failures == ["unique_grain", "not_null_grain"]
+    assert (b.action, b.table) == (Action.BLOCKED, None)
+    assert con.execute("select count(*) from duckdb_tables() where table_name = 'b'").fetchone() == (0,)
+
+
+# ------------------------------------------------------------------ data hash and metadata hash
+
+
+def test_a_description_edit_rebuilds_nothing_but_updates_the_comments(tmp_path, con):
+    path = write(tmp_path, "staging/stg_a.sql", header(extra="columns:\n  id: the key\n") + "select id from raw.a")
+    write(tmp_path, "marts/m.sql", header() + "select id from staging.stg_a")
+    models = load_models(tmp_path)
+    first = run(con, models)
+    assert [r.action for r in first] == [Action.BUILD, Action.BUILD]
+    # a row only this table has: a rebuild would drop it
+    con.execute("insert into staging.stg_a values (99)")
+
+    path.write_text(path.read_text().replace("test model", "edited model").replace("the key", "the new key"))
+    edited = load_models(tmp_path)
+    before, after = models["staging.stg_a"], edited["staging.stg_a"]
+    assert after.data_hash == before.data_hash and after.metadata_hash != before.metadata_hash
+    stg, mart = run(con, edited)
+    assert (stg.action, mart.action) == (Action.DOCUMENT, Action.SKIP)
+    assert con.execute("select count(*) from staging.stg_a where id = 99").fetchone() == (1,)
+    assert con.execute("select comment from duckdb_tables() where table_name = 'stg_a'").fetchone() == ("edited model",)
+    assert con.execute(
+        "select comment from duckdb_columns() where table_name = 'stg_a' and column_name = 'id'"
+    ).fetchone() == ("the new key",)
+    assert [c.name for c in stg.checks] == ["unique_grain", "not_null_grain"]  # re-run, not replayed
+    assert all(c.evaluated_earlier is None for c in stg.checks)
+
+    assert [r.action for r in run(con, edited)] == [Action.SKIP, Action.SKIP]
+    path.write_text(path.read_text().replace("select id from raw.a", "select id from raw.a where id > 1"))
+    assert [r.action for r in run(con, load_models(tmp_path))] == [Action.BUILD, Action.BUILD]
+    assert con.execute("select count(*) from marts.m").fetchone() == (1,)
+
+
+def test_an_audit_edit_reruns_the_checks_without_rebuilding(tmp_path, con):
+    path = write(tmp_path, "staging/stg_a.sql", header() + "select id, name from raw.a")
+    run(con, load_models(tmp_path))
+    path.write_text(path.read_text().replace(
+        "description: test model\n", "description: test model\naudits:\n  - not_null: {columns: [name]}\n"))
+    (done,) = run(con, load_models(tmp_path))
+    assert done.action is Action.DOCUMENT
+    assert {c.name: c.failing_rows for c in done.checks}["not_null_name"] == 0
+    (again,) = run(con, load_models(tmp_path))
+    assert again.action is Action.SKIP and again.checks[-1].evaluated_earlier
+
+
+def test_audits_file_adds_audits_and_names_itself_in_errors(tmp_path):
+    write(tmp_path, "models/staging/stg_a.sql", header() + "select 1 as id, 'x' as status")
+    audits = tmp_path / "audits.yml"
+    audits.write_text("staging.stg_a:\n  - accepted_values: {column: status, values: [x]}\n", encoding="utf-8")
+    model = load_models(tmp_path / "models", audits)["staging.stg_a"]
+    assert [a.check_name for a in model.checks] == ["unique_grain", "not_null_grain", "accepted_values_status"]
+    audits.write_text("staging.stg_b:\n  - not_null: {columns: [id]}\n", encoding="utf-8")
+    with pytest.raises(ModelParseError, match=r"audits\.yml: audits for \['staging.stg_b'\], which are not models"):
+        load_models(tmp_path / "models", audits)
+    audits.write_text("staging.stg_a:\n  - not_null: {colums: [id]}\n", encoding="utf-8")
+    with pytest.raises(ModelParseError, match=r"audits\.yml: audits of staging.stg_a: .*colums"):
+        load_models(tmp_path / "models", audits)
