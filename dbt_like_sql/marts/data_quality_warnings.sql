@@ -92,19 +92,28 @@ with level_difference as (
 
 -- a province-year-group whose kept rows are province-level in some periods and
 -- district/commune-level in others
+level_months as (
+    select distinct
+        province_list,
+        province_code,
+        year,
+        group_code,
+        period_month,
+        report_level = 'province' as is_province_level,
+    from intermediate.int_beneficiaries_levelled
+),
+
 level_periods as (
     select
         province_list,
         province_code,
         year,
         group_code,
-        string_agg(distinct case when report_level = 'province' then cast(period_month as varchar) end, ', '
-            order by case when report_level = 'province' then cast(period_month as varchar) end) as province_months,
-        string_agg(distinct case when report_level <> 'province' then cast(period_month as varchar) end, ', '
-            order by case when report_level <> 'province' then cast(period_month as varchar) end) as lower_months,
-    from intermediate.int_beneficiaries_levelled
+        string_agg(case when is_province_level then cast(period_month as varchar) end, ', ' order by period_month) as province_months,
+        string_agg(case when not is_province_level then cast(period_month as varchar) end, ', ' order by period_month) as lower_months,
+    from level_months
     group by province_list, province_code, year, group_code
-    having bool_or(report_level = 'province') and bool_or(report_level <> 'province')
+    having bool_or(is_province_level) and bool_or(not is_province_level)
 ),
 
 level_switch as (
