@@ -191,9 +191,9 @@ def test_months_reported_and_complete_years():
         training=[{**training("R1", "p1", "staff", date(2025, 3, 1)), "province_code": "62"},
                   {**training("R2", "p2", "staff", date(2026, 9, 30)), "province_code": "51", "province_list": "new"}],
     )
-    got = dict(((i, y), (m, c)) for i, y, m, c in rows(
+    got = {(i, y): (m, c) for i, y, m, c in rows(
         con, "select indicator_code, year, months_reported, is_complete_year from marts.indicator_values "
-             "where geography = 'current' and province_code = '51'"))
+             "where geography = 'current' and province_code = '51'")}
     assert got[("served_pct", 2025)] == (12, True)
     assert got[("served_pct", 2026)] == (9, False)
     assert got[("emergency_timely_pct", 2026)] == (9, False)

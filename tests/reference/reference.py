@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+
 from pipelines.geo import provinces
 
 PERCENT = 100.0
@@ -281,8 +282,8 @@ def judge(series: dict[int, Value], per_year: bool, phase_start: int, phase_end:
           comparator: str, target: float) -> dict:
     """status, actual, baseline, progress_ratio, required_annual_change and projected_value of
     one target, by the rules of docs/contract.md §3 and §4."""
-    out = dict(status=None, actual_value=None, actual_year=None, baseline_value=None, baseline_year=None,
-               progress_ratio=None, required_annual_change=None, projected_value=None)
+    out = {"status": None, "actual_value": None, "actual_year": None, "baseline_value": None, "baseline_year": None,
+           "progress_ratio": None, "required_annual_change": None, "projected_value": None}
     in_phase = sorted(y for y in series if phase_start <= y <= phase_end and y <= target_year)
     before = [y for y in series if y < phase_start]
     if not in_phase:

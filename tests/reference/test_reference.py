@@ -144,8 +144,8 @@ def _b(file_name, code, year, month, district=None, commune=None, province_list=
 # Huyện A sends months then a later annual report, Huyện B an annual report then later months;
 # Bạc Liêu switches from province rows (Jan, Jun) to district rows (Jul...); a resubmission;
 # 2026 has nine months; an empty roster cell and training records without role or end date.
-COVERING_EXAMPLE = dict(
-    beneficiaries=[
+COVERING_EXAMPLE = {
+    "beneficiaries": [
         _b("2023_a.csv", "96", 2024, 6, "Huyện A", in_difficulty=10, served=5, emergency_cases=4, emergency_assisted=4),
         _b("2023_a.csv", "96", 2024, 12, "Huyện A", in_difficulty=12, served=6, emergency_cases=3, emergency_assisted=1),
         _b("2024_b.csv", "96", 2024, None, "Huyện A", in_difficulty=20, served=10, emergency_cases=9, emergency_assisted=8),
@@ -160,7 +160,7 @@ COVERING_EXAMPLE = dict(
         _b("2023_a.csv", "96", 2025, 12, province_list="new", in_difficulty=90, served=70, emergency_cases=5, emergency_assisted=2),
         _b("2023_a.csv", "96", 2026, 9, province_list="new", in_difficulty=95, served=80, emergency_cases=7, emergency_assisted=7),
     ],
-    facilities=[
+    "facilities": [
         {"file_name": "2023_a.csv", "province_list": "old", "province_code": "96", "facility_id": "F1", "name": "x",
          "district": None, "year": 2024, "ownership": "public", "unit_type": "sa_elderly", "capacity": None,
          "residents": None, "provides_social_work": True, "meets_accessibility": None, "staff_total": 10,
@@ -170,7 +170,7 @@ COVERING_EXAMPLE = dict(
          "residents": 4, "provides_social_work": None, "meets_accessibility": True, "staff_total": 10,
          "staff_social_work": None, "status": "active"},
     ],
-    training=[
+    "training": [
         {"file_name": "2023_a.csv", "province_list": "old", "province_code": "96", "record_id": f"R{i}",
          "person_key": person, "facility_id": "F1", "role": role, "course_level": "university", "start_date": None,
          "end_date": end, "completed": True}
@@ -178,11 +178,11 @@ COVERING_EXAMPLE = dict(
                                                  ("p3", "staff", None), ("p4", "collaborator", date(2023, 5, 1)),
                                                  ("p5", "staff", date(2024, 8, 1))))
     ],
-    targets=[{"target_id": "p-000", "plan_id": "p", "indicator_code": "served_pct", "phase_start": 2025,
-              "phase_end": 2027, "target_year": 2027, "comparator": ">=", "target_value": 95, "unit": "%",
-              "is_conflicting": False, "source_file": "t.txt", "source_quote": "generated target"}],
-    plan_code="96",
-)
+    "targets": [{"target_id": "p-000", "plan_id": "p", "indicator_code": "served_pct", "phase_start": 2025,
+                 "phase_end": 2027, "target_year": 2027, "comparator": ">=", "target_value": 95, "unit": "%",
+                 "is_conflicting": False, "source_file": "t.txt", "source_quote": "generated target"}],
+    "plan_code": "96",
+}
 
 
 def close(a, b) -> bool:
