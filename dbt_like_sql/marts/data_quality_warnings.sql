@@ -91,35 +91,51 @@ with level_difference as (
 ),
 
 -- a province-year-group whose kept rows are province-level in some periods and
--- district/commune-level in others
+-- district/commune-level in others, and likewise a district whose rows are district-level
+-- in some periods and commune-level in others
 level_months as (
     select distinct
         province_list,
         province_code,
+        '' as scope_key,
         year,
         group_code,
         period_month,
-        report_level = 'province' as is_province_level,
+        report_level = 'province' as is_coarse,
     from intermediate.int_beneficiaries_levelled
+
+    union
+
+    select distinct
+        province_list,
+        province_code,
+        district_key as scope_key,
+        year,
+        group_code,
+        period_month,
+        report_level = 'district' as is_coarse,
+    from intermediate.int_beneficiaries_levelled
+    where report_level in ('district', 'commune') and district_key <> ''
 ),
 
 level_periods as (
     select
         province_list,
         province_code,
+        scope_key,
         year,
         group_code,
-        string_agg(case when is_province_level then cast(period_month as varchar) end, ', ' order by period_month) as province_months,
-        string_agg(case when not is_province_level then cast(period_month as varchar) end, ', ' order by period_month) as lower_months,
+        string_agg(case when is_coarse then cast(period_month as varchar) end, ', ' order by period_month) as coarse_months,
+        string_agg(case when not is_coarse then cast(period_month as varchar) end, ', ' order by period_month) as fine_months,
     from level_months
-    group by province_list, province_code, year, group_code
-    having bool_or(is_province_level) and bool_or(not is_province_level)
+    group by province_list, province_code, scope_key, year, group_code
+    having bool_or(is_coarse) and bool_or(not is_coarse)
 ),
 
 level_switch as (
     select
         'level_switch' as check_name,
-        l.province_list || ':' || l.province_code || '/' || cast(l.year as varchar) || '/' || l.group_code as subject,
+        l.province_list || ':' || l.province_code || '/' || l.scope_key || '/' || cast(l.year as varchar) || '/' || l.group_code as subject,
         'warning' as severity,
         'as_reported' as geography,
         l.province_list,
@@ -127,9 +143,18 @@ level_switch as (
         l.year,
         cast(null as varchar) as indicator_code,
         'beneficiaries' as source,
-        json_object('group_code', l.group_code, 'province_level_months', l.province_months, 'lower_level_months', l.lower_months) as figures,
-        'nhóm ' || l.group_code || ', năm ' || cast(l.year as varchar) || ': báo cáo cấp tỉnh các tháng ' || l.province_months
-            || ', cấp huyện/xã các tháng ' || l.lower_months || '; mỗi tháng dùng cấp chi tiết nhất có số liệu' as message_body,
+        case
+            when l.scope_key = '' then json_object(
+                'group_code', l.group_code, 'province_level_months', l.coarse_months, 'lower_level_months', l.fine_months)
+            else json_object(
+                'group_code', l.group_code, 'district', l.scope_key, 'district_level_months', l.coarse_months,
+                'commune_level_months', l.fine_months)
+        end as figures,
+        case when l.scope_key = '' then '' else l.scope_key || ', ' end
+            || 'nhóm ' || l.group_code || ', năm ' || cast(l.year as varchar) || ': báo cáo '
+            || case when l.scope_key = '' then 'cấp tỉnh' else 'cấp huyện' end || ' các tháng ' || l.coarse_months
+            || ', ' || case when l.scope_key = '' then 'cấp huyện/xã' else 'cấp xã' end || ' các tháng ' || l.fine_months
+            || '; mỗi tháng dùng cấp chi tiết nhất có số liệu' as message_body,
     from level_periods as l
 ),
 

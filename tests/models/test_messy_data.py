@@ -93,6 +93,20 @@ def test_province_switching_to_district_rows_in_mid_year_loses_no_month():
                                     "lower_level_months": "7, 8, 9, 10, 11, 12"}
 
 
+def test_district_switching_to_commune_rows_in_mid_year_loses_no_month():
+    # Huyện Cái Nước 2024: district-level rows January-June (4 cases, 4 assisted), commune rows of
+    # Xã Hưng Mỹ July-December (2 cases, 1 assisted): 24 + 12 = 36 cases, 24 + 6 = 30 assisted.
+    data = [ben("96", 2024, month=m, district="Huyện Cái Nước", emergency_cases=4, emergency_assisted=4) for m in range(1, 7)]
+    data += [ben("96", 2024, month=m, district="Huyện Cái Nước", commune="Xã Hưng Mỹ", emergency_cases=2,
+                 emergency_assisted=1) for m in range(7, 13)]
+    con = build_warehouse(beneficiaries=data)
+    assert value(con, "emergency_timely_pct", "as_reported", "96", 2024)[:2] == (30, 36)
+    (found,) = warnings(con, "level_switch")
+    assert json.loads(found[7]) == {"group_code": "elderly", "district": "huyện cái nước", "district_level_months": "1, 2, 3, 4, 5, 6",
+                                    "commune_level_months": "7, 8, 9, 10, 11, 12"}
+    assert "huyện cái nước, nhóm elderly, năm 2024: báo cáo cấp huyện các tháng 1, 2, 3, 4, 5, 6, cấp xã các tháng 7" in found[8]
+
+
 def test_levels_resolved_per_province_as_named_before_the_merger():
     # 2025: Bạc Liêu (old 95) sends province-level rows January-June (10 cases, all assisted); the new
     # Cà Mau (96, which absorbed Bạc Liêu) sends district rows July-December (20 cases, 10 assisted).
