@@ -8,7 +8,8 @@ Three CSV files in ``data/seeds/``:
   warehouse cannot compute (their targets are reported as ``not_measurable``).
 
 ``load_seed`` reads one file with explicit dtypes, NFC-normalises its text and validates it
-against its pandera schema; ``validate_seeds`` checks the rules that span the three files.
+against its pandera schema; ``validate_seeds`` checks the rules that span the three files;
+``resolve_plan_districts`` resolves a district plan's district to one official district.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pandera.polars as pa
 import polars as pl
+
+from pipelines.geo import DISTRICT_TYPES, districts
 
 COMPARATORS = (">=", ">", "<=", "=")
 PLAN_LEVELS = ("province", "district")
@@ -232,12 +235,81 @@ def _describe(file_name: str, exc: pa.errors.SchemaErrors) -> str:
 def load_seeds(seed_dir: Path) -> dict[str, pl.DataFrame]:
     """Load and validate the three seeds from ``seed_dir``, then check the cross-table rules.
 
-    Returns ``{"plans": …, "plan_targets": …, "indicators": …}``.
+    Returns ``{"plans": …, "plan_targets": …, "indicators": …}``; ``plans`` carries the
+    columns of its district resolved by ``resolve_plan_districts``.
     """
     seed_dir = Path(seed_dir)
     frames = {name: load_seed(name, seed_dir / f"{name}.csv") for name in SCHEMAS}
     validate_seeds(frames["plans"], frames["plan_targets"], frames["indicators"])
+    frames["plans"] = resolve_plan_districts(frames["plans"])
     return frames
+
+
+_TYPE_SPELLINGS = {t.lower(): t for t in DISTRICT_TYPES} | {"tx.": "Thị xã", "tp.": "Thành phố"}
+
+
+def _split_district(name: str) -> tuple[str | None, str]:
+    """(type, bare name) of a district as written: ``Huyện Cao Lãnh`` -> (``Huyện``, ``cao lãnh``);
+    ``Cao Lãnh`` -> (None, ``cao lãnh``). Lower case, single spaces."""
+    folded = " ".join(name.lower().split())
+    for spelling, official in _TYPE_SPELLINGS.items():
+        if folded.startswith(spelling) and len(folded) > len(spelling):
+            rest = folded[len(spelling):]
+            if spelling.endswith(".") or rest.startswith(" "):
+                return official, rest.strip()
+    return None, folded
+
+
+def resolve_plan_districts(plans: pl.DataFrame) -> pl.DataFrame:
+    """Resolve the ``district_name`` of each district plan to exactly one official district
+    of the plan's province (the pre-2025 list of vietnamadminunits, name and type: ``Huyện
+    Cao Lãnh`` is not ``Thành phố Cao Lãnh``).
+
+    Adds ``district_official_name`` (``Huyện Cao Lãnh``), ``district_type_key`` (``huyện``),
+    ``district_bare_key`` (``cao lãnh``) and ``district_bare_is_unique`` (no other district
+    of the province has that name with another type), all NULL for a plan without a
+    district. Raises ``ValueError`` naming the row and the candidates when a name fits no
+    district or more than one (``Cao Lãnh`` alone fits two).
+    """
+    official = districts().with_columns(
+        pl.col("district_bare").str.to_lowercase().alias("bare_key"),
+        pl.col("district_type").str.to_lowercase().alias("type_key"),
+    )
+    official = official.with_columns((pl.len().over("province_code", "bare_key") == 1).alias("bare_is_unique"))
+    resolved: list[tuple[str | None, str | None, str | None, bool | None]] = []
+    problems = []
+    for row_number, row in enumerate(plans.select("province_code", "district_name").iter_rows(named=True), start=1):
+        name = row["district_name"]
+        if name is None:
+            resolved.append((None, None, None, None))
+            continue
+        kind, bare = _split_district(name)
+        candidates = official.filter(
+            (pl.col("province_code") == str(row["province_code"]).zfill(2)) & (pl.col("bare_key") == bare)
+        )
+        if kind is not None and candidates.height > 1:
+            # the type tells two districts of one name apart; a name used once keeps its
+            # district when the type changed (Thị xã Thuận An became Thành phố in 2020)
+            candidates = candidates.filter(pl.col("district_type") == kind)
+        if candidates.height != 1:
+            found = ", ".join(candidates["district_name"]) or "none"
+            problems.append(
+                f"plans.csv row {row_number}, column district_name: {name!r} must name exactly one official "
+                f"district of province {row['province_code']} (name and type, e.g. 'Huyện Cao Lãnh'); "
+                f"it fits {candidates.height}: {found}"
+            )
+            continue
+        (hit,) = candidates.iter_rows(named=True)
+        resolved.append((hit["district_name"], hit["type_key"], hit["bare_key"], hit["bare_is_unique"]))
+    if problems:
+        raise ValueError("seed validation failed:\n" + "\n".join(problems))
+    names, types, bares, unique = zip(*resolved) if resolved else ((), (), (), ())
+    return plans.with_columns(
+        pl.Series("district_official_name", names, dtype=pl.Utf8),
+        pl.Series("district_type_key", types, dtype=pl.Utf8),
+        pl.Series("district_bare_key", bares, dtype=pl.Utf8),
+        pl.Series("district_bare_is_unique", unique, dtype=pl.Boolean),
+    )
 
 
 def _numbered(frame: pl.DataFrame) -> pl.DataFrame:

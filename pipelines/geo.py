@@ -81,3 +81,24 @@ def provinces() -> pl.DataFrame:
         .unique()
         .sort("province_list", "province_code", descending=[True, False])
     )
+
+
+DISTRICT_TYPES = ("Huyện", "Thị xã", "Thành phố", "Quận")
+"""Types of district-level units, as their official names begin (``Huyện Cao Lãnh``)."""
+
+
+@cache
+def districts() -> pl.DataFrame:
+    """The official districts before 1 July 2025 (the package's legacy list), one row each.
+
+    Columns: province_code (old list), district_code, district_name (``Huyện Cao Lãnh``),
+    district_type (``Huyện``), district_bare (the name without its type: ``Cao Lãnh``).
+    """
+    with sqlite3.connect(_package_data("dataset.db").resolve().as_uri() + "?mode=ro", uri=True) as conn:
+        rows = conn.execute(
+            "select distinct provinceCode, districtCode, district, districtType from admin_units_legacy"
+        ).fetchall()
+    frame = pl.DataFrame(rows, schema=["province_code", "district_code", "district_name", "district_type"], orient="row")
+    return frame.with_columns(
+        pl.col("district_name").str.slice(pl.col("district_type").str.len_chars() + 1).alias("district_bare")
+    ).sort("province_code", "district_code")

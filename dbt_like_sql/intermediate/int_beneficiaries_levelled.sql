@@ -3,50 +3,67 @@ materialized: incremental
 partition_by: year
 grain: [province_list, province_code, district_key, commune_key, year, period_month, group_code]
 description: >
-  Beneficiary rows after the level rule of CONTRACT §2.2, resolved per province as
-  named in the rows: where a province-year-group has district- or commune-level rows,
-  its province-level rows are dropped (they would double-count), and where a district
-  has commune-level rows, its district-level rows are dropped. The dropped totals are
-  compared with the sums in int_level_differences.
+  Beneficiary rows after the level rule of docs/contract.md §2.2, resolved per period (a
+  month, or the whole year for an annual row) and per province as named in the rows:
+  a province-level row is dropped where the province has district- or commune-level
+  rows for the same period and group (they would double-count), and a district row is
+  dropped where that district has commune-level rows for the period. A period with
+  only province-level rows keeps them, so a province that switches level in mid-year
+  loses no month. Rows replaced by a unit's other report (annual or monthly) are left
+  out. The dropped totals are compared with the sums in int_level_differences.
 columns:
   unit_key: the reporting unit (province, district or commune) as named in the row
 */
-with finest as (
+with counted as (
+    select *
+    from staging.stg_beneficiaries
+    where replaced_by_file is null
+),
+
+-- the periods for which finer rows exist: every district/commune row covers its province
+-- (scope ''), and a commune row also covers its district
+covers as (
+    select distinct province_list, province_code, '' as scope_key, year, group_code, period_month, is_annual_report,
+    from counted
+    where report_level <> 'province'
+
+    union
+
+    select distinct province_list, province_code, district_key as scope_key, year, group_code, period_month, is_annual_report,
+    from counted
+    where report_level = 'commune' and district_key <> ''
+),
+
+cover_years as (
     select
         province_list,
         province_code,
+        scope_key,
         year,
         group_code,
-        max(case when report_level <> 'province' then 1 else 0 end) as has_lower_rows,
-    from staging.stg_beneficiaries
-    group by province_list, province_code, year, group_code
-),
-
-district_with_communes as (
-    select distinct
-        province_list,
-        province_code,
-        district_key,
-        year,
-        group_code,
-    from staging.stg_beneficiaries
-    where report_level = 'commune' and district_key <> ''
+        bool_or(is_annual_report) as has_annual_cover,
+    from covers
+    group by province_list, province_code, scope_key, year, group_code
 )
 
 select
     s.*,
     s.province_list || ':' || s.province_code || ':' || s.district_key || ':' || s.commune_key as unit_key,
-from staging.stg_beneficiaries as s
-inner join finest as f
-    on f.province_list = s.province_list
-    and f.province_code = s.province_code
-    and f.year = s.year
-    and f.group_code = s.group_code
-left join district_with_communes as d
-    on d.province_list = s.province_list
-    and d.province_code = s.province_code
-    and d.district_key = s.district_key
-    and d.year = s.year
-    and d.group_code = s.group_code
-where not (s.report_level = 'province' and f.has_lower_rows = 1)
-    and not (s.report_level = 'district' and d.district_key is not null)
+from counted as s
+left join cover_years as y
+    on y.province_list = s.province_list
+    and y.province_code = s.province_code
+    and y.scope_key = s.district_key
+    and y.year = s.year
+    and y.group_code = s.group_code
+left join covers as m
+    on m.province_list = s.province_list
+    and m.province_code = s.province_code
+    and m.scope_key = s.district_key
+    and m.year = s.year
+    and m.group_code = s.group_code
+    and m.period_month = s.period_month
+    and not m.is_annual_report
+where s.report_level = 'commune'
+    or y.scope_key is null
+    or not (s.is_annual_report or y.has_annual_cover or m.scope_key is not null)

@@ -27,7 +27,7 @@ columns:
   emergency_assisted_count: Σ emergency_assisted over the year where both flows are reported
   emergency_cases_count: Σ emergency_cases over the same rows
   allowance_count: Σ monthly_allowance of the latest month (NULL when nobody reported it)
-  units_reporting: reporting units (unit_key) with any row in the year
+  units_reporting: reporting units (unit_key) with any row in the year under the province list of the latest month (a unit that reported under an old province before 1 July 2025 is not expected in a later month)
   units_in_latest_month: of which with a row in the latest month (fewer is a completeness warning)
 */
 -- The levelled rows are summed per district (as named) and month, and per district and
@@ -93,6 +93,7 @@ area_totals as (
         area_level,
         area_province_code as province_code,
         area_district_key as district_key,
+        province_list as row_province_list,
         year,
         period_month,
         is_year_total,
@@ -107,7 +108,7 @@ area_totals as (
         sum(allowance_count) as allowance_count,
         sum(unit_count) as unit_count,
     from area_district_totals
-    group by geography, area_level, area_province_code, area_district_key, year, period_month, is_year_total
+    group by geography, area_level, area_province_code, area_district_key, province_list, year, period_month, is_year_total
 ),
 
 area_latest_months as (
@@ -117,6 +118,13 @@ area_latest_months as (
             partition by t.geography, t.area_level, t.province_code, t.district_key, t.year
         ) as latest_month,
     from area_totals as t
+),
+
+area_latest_lists as (
+    select
+        t.*,
+        case when t.year > 2025 or (t.year = 2025 and t.latest_month >= 7) then 'new' else 'old' end as latest_province_list,
+    from area_latest_months as t
 )
 
 select
@@ -135,7 +143,7 @@ select
     sum(case when is_year_total then emergency_assisted_count end) as emergency_assisted_count,
     sum(case when is_year_total then emergency_cases_count end) as emergency_cases_count,
     sum(case when period_month = latest_month then allowance_count end) as allowance_count,
-    cast(sum(case when is_year_total then unit_count end) as bigint) as units_reporting,
+    cast(sum(case when is_year_total and row_province_list = latest_province_list then unit_count end) as bigint) as units_reporting,
     cast(sum(case when period_month = latest_month then unit_count end) as bigint) as units_in_latest_month,
-from area_latest_months
+from area_latest_lists
 group by geography, area_level, province_code, district_key, year, latest_month

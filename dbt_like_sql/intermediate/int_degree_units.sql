@@ -15,7 +15,7 @@ with first_degrees as (
         person_key,
         min(year) as first_year,
     from staging.stg_training
-    where completed and is_degree_course and facility_id is not null
+    where completed and is_degree_course and facility_id is not null and role in ('staff', 'collaborator', 'family')
     group by facility_id, person_key
 ),
 

@@ -2,15 +2,25 @@
 materialized: table
 grain: [geography, area_level, province_code, district_key, year]
 description: >
-  Yearly roster figures per area, counting active units of the year's snapshot.
+  Yearly roster figures per area, counting active units of the year's snapshot. An
+  empty cell is not reported (docs/contract.md §3): a unit whose cell an indicator
+  needs is left out of that indicator's numerator and denominator, and counted in the
+  matching *_unreported_count (a completeness warning).
 columns:
   sa_facility_count: active social assistance facilities (unit_type sa_*)
+  sa_accessibility_reported_count: of which reporting meets_accessibility
   sa_accessible_count: of which meeting minimum accessibility
+  sa_accessibility_unreported_count: active sa_* facilities with an empty meets_accessibility cell
+  sa_residents_reported_count: active sa_* facilities reporting residents
   sa_residents_count: people cared for at year end in those facilities
-  sw_scope_unit_count: active units of type sa_*, health or education
+  sa_residents_unreported_count: active sa_* facilities with an empty residents cell
+  sw_scope_unit_count: active units of type sa_*, health or education reporting provides_social_work
   sw_service_unit_count: of which providing social work services
+  sw_scope_unreported_count: active units of those types with an empty provides_social_work cell
   unit_count: active units of any type
+  sw_staff_reported_unit_count: active units reporting staff_social_work
   sw_staffed_unit_count: of which with at least one staff member assigned to social work
+  sw_staff_unreported_count: active units with an empty staff_social_work cell
   sw_staff_count: Σ staff_social_work over active units
 */
 select
@@ -20,12 +30,19 @@ select
     a.district_key,
     a.year,
     count(distinct case when a.is_social_assistance then a.facility_id end) as sa_facility_count,
+    count(distinct case when a.is_social_assistance and a.meets_accessibility is not null then a.facility_id end) as sa_accessibility_reported_count,
     count(distinct case when a.is_social_assistance and a.meets_accessibility then a.facility_id end) as sa_accessible_count,
+    count(distinct case when a.is_social_assistance and a.meets_accessibility is null then a.facility_id end) as sa_accessibility_unreported_count,
+    count(distinct case when a.is_social_assistance and a.residents is not null then a.facility_id end) as sa_residents_reported_count,
     sum(case when a.is_social_assistance then a.residents end) as sa_residents_count,
-    count(distinct case when a.is_sw_scope then a.facility_id end) as sw_scope_unit_count,
+    count(distinct case when a.is_social_assistance and a.residents is null then a.facility_id end) as sa_residents_unreported_count,
+    count(distinct case when a.is_sw_scope and a.provides_social_work is not null then a.facility_id end) as sw_scope_unit_count,
     count(distinct case when a.is_sw_scope and a.provides_social_work then a.facility_id end) as sw_service_unit_count,
+    count(distinct case when a.is_sw_scope and a.provides_social_work is null then a.facility_id end) as sw_scope_unreported_count,
     count(distinct a.facility_id) as unit_count,
-    count(distinct case when a.has_sw_staff then a.facility_id end) as sw_staffed_unit_count,
+    count(distinct case when a.staff_social_work is not null then a.facility_id end) as sw_staff_reported_unit_count,
+    count(distinct case when a.staff_social_work >= 1 then a.facility_id end) as sw_staffed_unit_count,
+    count(distinct case when a.staff_social_work is null then a.facility_id end) as sw_staff_unreported_count,
     sum(a.staff_social_work) as sw_staff_count,
 from intermediate.int_facility_areas as a
 group by a.geography, a.area_level, a.province_code, a.district_key, a.year

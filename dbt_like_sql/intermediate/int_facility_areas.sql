@@ -8,7 +8,6 @@ description: >
   provinces) and pre-2025 districts as reported.
 columns:
   is_sw_scope: unit of a type whose social-work services are measured (sa_*, health, education)
-  has_sw_staff: the unit has at least one staff member assigned to social work
 */
 with active as (
     select *
@@ -55,5 +54,4 @@ select
     a.meets_accessibility,
     a.residents,
     a.staff_social_work,
-    coalesce(a.staff_social_work, 0) >= 1 as has_sw_staff,
 from areas as a

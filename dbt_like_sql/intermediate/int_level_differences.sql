@@ -4,7 +4,7 @@ partition_by: year
 grain: [province_list, province_code, year, period_month, group_code]
 description: >
   Where a province reported both a province-level row and district/commune rows for
-  the same year, month and group, the province row's in_difficulty, served and
+  the same period (year and month) and group, the province row's in_difficulty, served and
   monthly_allowance against the sum of the lower-level rows (the sum is what counts).
 columns:
   province_in_difficulty: in_difficulty on the province-level row
@@ -17,7 +17,7 @@ columns:
 with province_rows as (
     select *
     from staging.stg_beneficiaries
-    where report_level = 'province'
+    where report_level = 'province' and replaced_by_file is null
 ),
 
 lower_sums as (

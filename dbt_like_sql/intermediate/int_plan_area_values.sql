@@ -6,11 +6,16 @@ description: >
   as reported up to 2024 and, from 2025 (yearly values are dated 31 December, after
   the reform of 1 July 2025), the province of the 34-province list it belongs to;
   when that province was formed by a merger the basis is 'successor'. A district plan
-  uses only the data of its district (pre-2025 district names), never the province;
-  the plan's district matches the data's district name as written or without its
-  prefix (Huyện, Thị xã, Thành phố, Quận), so 'Thuận An' matches 'Thành phố Thuận An'.
+  uses only the data of its district (pre-2025 district names), never the province.
+  The plan's district is resolved to one official district when the seeds load
+  (models/seeds.py); a data row's district matches it by name without the type prefix
+  (Huyện, Thị xã, Thành phố, Quận, TX., TP.), and, where two districts of the province
+  share that name (Huyện and Thành phố Cao Lãnh), by type too: a row naming only
+  'Cao Lãnh' matches neither. So 'Thị xã Thuận An' (before 2020) matches the plan of
+  'Thành phố Thuận An'.
 columns:
   geography_basis: same (the plan's own province or district) or successor (the merged province after 1 July 2025)
+  months_reported: months of the year the value covers (12 for a complete year)
 */
 with merged as (
     select
@@ -28,13 +33,28 @@ plans as (
         p.province_code,
         pr.successor_code,
         m.old_province_count > 1 as is_merged,
-        lower(trim(coalesce(p.district_name, ''))) as district_key,
+        p.district_type_key,
+        p.district_bare_key,
+        p.district_bare_is_unique,
     from seeds.plans as p
     inner join seeds.provinces as pr
         on pr.province_list = 'old'
         and pr.province_code = p.province_code
     inner join merged as m
         on m.successor_code = pr.successor_code
+),
+
+values_named as (
+    select
+        v.*,
+        regexp_replace(v.district_key, '^(huyện|thị xã|thành phố|quận|tx\.|tp\.)\s*', '') as district_bare_key,
+        case regexp_extract(v.district_key, '^(huyện|thị xã|thành phố|quận|tx\.|tp\.)', 1)
+            when '' then null
+            when 'tx.' then 'thị xã'
+            when 'tp.' then 'thành phố'
+            else regexp_extract(v.district_key, '^(huyện|thị xã|thành phố|quận|tx\.|tp\.)', 1)
+        end as district_type_key,
+    from intermediate.int_indicator_area_values as v
 )
 
 select
@@ -50,8 +70,9 @@ select
     v.numerator,
     v.denominator,
     v.value,
+    v.months_reported,
 from plans as p
-inner join intermediate.int_indicator_area_values as v
+inner join values_named as v
     on (
         p.plan_level = 'province'
         and v.area_level = 'province'
@@ -62,12 +83,9 @@ inner join intermediate.int_indicator_area_values as v
     )
     or (
         p.plan_level = 'district'
-        and p.district_key <> ''
         and v.area_level = 'district'
         and v.geography = 'as_reported'
         and v.province_code = p.province_code
-        and (
-            v.district_key = p.district_key
-            or regexp_replace(v.district_key, '^(huyện|thị xã|thành phố|quận|tx\.|tp\.)\s*', '') = p.district_key
-        )
+        and v.district_bare_key = p.district_bare_key
+        and (p.district_bare_is_unique or v.district_type_key = p.district_type_key)
     )

@@ -4,11 +4,15 @@ grain: [geography, area_level, province_code, district_key, window_start_year, y
 description: >
   For each area-year of the roster and each counting window start (the national
   five-year periods 2011, 2016, 2021, ... and every phase start of the plans), the
-  distinct staff and collaborators who completed a course ending between the window
-  start and the year. The numerator of sw_staff_trained_pct.
+  numerator and denominator of sw_staff_trained_pct (docs/contract.md §3), counted per
+  unit: the distinct staff and collaborators of a unit (facility_id of the training
+  record) who completed a course ending between the window start and the year, at most
+  the unit's staff_social_work, summed over the area's active units that report
+  staff_social_work. A record without a unit of the roster counts nowhere.
 columns:
   window_start_year: first year of the counting window (the phase start)
-  trained_worker_count: distinct persons who completed a course ending in [window_start_year, year]
+  trained_worker_count: Σ over units of min(trained persons of the unit, its staff_social_work)
+  trained_person_count: Σ over units of the trained persons of the unit, before the limit by its social-work staff
   sw_staff_count: Σ staff_social_work of the area's active units in the year (the denominator)
 */
 with windows as (
@@ -23,50 +27,48 @@ with windows as (
 
 first_completions as (
     select
-        c.geography,
-        c.area_level,
-        c.province_code,
-        c.district_key,
+        t.facility_id,
         w.window_start_year,
-        c.person_key,
-        min(c.year) as first_year,
-    from intermediate.int_training_completions as c
+        t.person_key,
+        min(t.year) as first_year,
+    from staging.stg_training as t
     inner join windows as w
-        on c.year >= w.window_start_year
-    where c.is_completed and c.role_group = 'worker'
-    group by c.geography, c.area_level, c.province_code, c.district_key, w.window_start_year, c.person_key
+        on t.year >= w.window_start_year
+    where t.completed and t.role in ('staff', 'collaborator') and t.facility_id is not null
+    group by t.facility_id, w.window_start_year, t.person_key
 ),
 
-firsts_per_year as (
+unit_years as (
     select
-        geography,
-        area_level,
-        province_code,
-        district_key,
-        window_start_year,
-        first_year,
-        count(*) as person_count,
-    from first_completions
-    group by geography, area_level, province_code, district_key, window_start_year, first_year
+        a.geography,
+        a.area_level,
+        a.province_code,
+        a.district_key,
+        w.window_start_year,
+        a.year,
+        a.facility_id,
+        a.staff_social_work,
+        count(f.person_key) as trained_person_count,
+    from intermediate.int_facility_areas as a
+    inner join windows as w
+        on w.window_start_year <= a.year
+    left join first_completions as f
+        on f.facility_id = a.facility_id
+        and f.window_start_year = w.window_start_year
+        and f.first_year <= a.year
+    where a.staff_social_work is not null
+    group by a.geography, a.area_level, a.province_code, a.district_key, w.window_start_year, a.year, a.facility_id, a.staff_social_work
 )
 
 select
-    f.geography,
-    f.area_level,
-    f.province_code,
-    f.district_key,
-    w.window_start_year,
-    f.year,
-    coalesce(sum(p.person_count), 0) as trained_worker_count,
-    f.sw_staff_count,
-from intermediate.int_facility_area_years as f
-inner join windows as w
-    on w.window_start_year <= f.year
-left join firsts_per_year as p
-    on p.geography = f.geography
-    and p.area_level = f.area_level
-    and p.province_code = f.province_code
-    and p.district_key = f.district_key
-    and p.window_start_year = w.window_start_year
-    and p.first_year <= f.year
-group by f.geography, f.area_level, f.province_code, f.district_key, w.window_start_year, f.year, f.sw_staff_count
+    geography,
+    area_level,
+    province_code,
+    district_key,
+    window_start_year,
+    year,
+    sum(least(trained_person_count, staff_social_work)) as trained_worker_count,
+    sum(trained_person_count) as trained_person_count,
+    sum(staff_social_work) as sw_staff_count,
+from unit_years
+group by geography, area_level, province_code, district_key, window_start_year, year

@@ -4,15 +4,19 @@ grain: [geography, area_level, province_code, district_key, record_id]
 description: >
   Training records placed in the areas they count for (province of the record, dated
   at its end date: from 2025 on as_reported names the new provinces; districts through
-  the roster district of the unit the person works at, pre-2025 only).
+  the roster district of the unit the person works at, pre-2025 only). A record without
+  an end date has no year and counts nowhere.
 columns:
-  role_group: worker (role staff or collaborator) or family
+  role_group: worker (role staff or collaborator), family, or NULL for an empty or unknown role (counted in no indicator)
   is_completed: the course was completed
 */
 with records as (
     select
         t.*,
-        case when t.role = 'family' then 'family' else 'worker' end as role_group,
+        case
+            when t.role in ('staff', 'collaborator') then 'worker'
+            when t.role = 'family' then 'family'
+        end as role_group,
     from staging.stg_training as t
 ),
 

@@ -17,6 +17,8 @@ columns:
   numerator: summed numerator (the count itself for counts)
   denominator: summed denominator; NULL for counts
   value: the indicator value; percentages are 0-100
+  months_reported: months of the year the value covers (1-12); 12 for rosters, and for training in every year before the one of the latest course end date
+  is_complete_year: months_reported = 12; an incomplete year's stocks are its latest month's and its flows are year-to-date
 */
 select
     v.indicator_code,
@@ -27,6 +29,8 @@ select
     v.numerator,
     v.denominator,
     v.value,
+    v.months_reported,
+    v.months_reported = 12 as is_complete_year,
 from intermediate.int_indicator_area_values as v
 inner join seeds.provinces as p
     on p.province_code = v.province_code

@@ -9,6 +9,8 @@ description: >
 columns:
   window_start_year: start of the counting window used for the year
   geography_basis: same or successor (after 1 July 2025, the merged province)
+  months_reported: months of the year the value covers (a report labels an incomplete year with them, e.g. 9 tháng)
+  is_complete_year: months_reported = 12
 */
 with phase_starts as (
     select distinct
@@ -43,6 +45,8 @@ select
     v.numerator,
     v.denominator,
     v.value,
+    v.months_reported,
+    v.months_reported = 12 as is_complete_year,
 from intermediate.int_plan_area_values as v
 inner join chosen_windows as w
     on w.plan_id = v.plan_id

@@ -6,21 +6,26 @@ description: >
   One row per target of data/seeds/plan_targets.csv (CONTRACT §4): the plan's target
   against the actual value on the plan's geography, with the status of CONTRACT §4.
   While the target year has no data, progress from the baseline to the latest value
-  is judged with the anticipated-progress ratio of UN ESCAP / Open SDG (methodology 2).
+  is judged with the anticipated-progress ratio of UN ESCAP / Open SDG (methodology 2),
+  time measured to the end of the latest month reported (docs/contract.md §3, §4).
   Conflicting targets (two values stated for the same indicator and phase) are both
   listed; the stricter one decides the status of both.
 columns:
   target_id: the target's row in data/seeds/plan_targets.csv
   province_code: the plan's own province, old 63-province list
   decisive_target_value: the target value that decides the status (the stricter of conflicting targets)
-  actual_value: value in the target year or, while it has no data, in the latest year of the phase with data; for per-year indicators the mean over the phase's years with data
-  actual_year: the year of actual_value (for per-year indicators the latest year averaged)
+  actual_value: value in the target year or, while it has no complete data, in the latest year of the phase with data; for per-year indicators the mean over the phase's complete years with data
+  actual_year: the year of actual_value (for per-year indicators the latest complete year averaged)
+  actual_months: months of actual_year the actual covers (12 for a complete year)
   baseline_value: latest value before the phase starts, or the first in the phase
   achievement_pct: 100 · actual_value / target_value
   geography_basis: same, or successor when the actual comes (or, without data, would come) from the province the plan's province merged into
   status: achieved, not_achieved, on_track, acceleration_needed, off_track, deteriorating, insufficient_data, no_data or not_measurable
   progress_ratio: the ratio r of the progress method when it decided the status, else NULL
-  status_reason: the figures behind the status, in words
+  required_annual_change: the annual growth g(latest -> target, T - t) still needed to reach the target in time, percent per year (in the indicator's unit per year where the latest value is 0); for a per-year indicator the yearly value needed in each remaining year for the phase mean to reach the target; NULL once the target year has complete data
+  projected_value: the value in the target year if the pace g(baseline -> latest) goes on (for a per-year indicator, the mean so far); NULL once the target year has complete data or without a pace
+  crosses_merger: the values compared lie on both sides of the 1 July 2025 reform and the plan's province was merged (from 2025 the successor, a larger population)
+  status_reason: the figures behind the status, in words - what each figure is, its year (and months when incomplete), and whether the series crosses the 2025 merger
 */
 with merged_provinces as (
     select
@@ -47,7 +52,8 @@ targets as (
         t.unit,
         t.is_conflicting,
         i.source <> 'not_ingested' as is_measurable,
-        coalesce(m.is_merged, false) as is_merged,
+        coalesce(m.is_merged, false) and p.plan_level = 'province' as is_merged,
+        sp.province_name as successor_name,
         right(t.indicator_code, 9) = '_per_year' as is_per_year,
         case
             when t.is_conflicting and t.comparator in ('>=', '>')
@@ -61,13 +67,19 @@ targets as (
     inner join seeds.indicators as i on i.indicator_code = t.indicator_code
     left join seeds.provinces as pr on pr.province_list = 'old' and pr.province_code = p.province_code
     left join merged_provinces as m on m.successor_code = pr.successor_code
+    left join seeds.provinces as sp on sp.province_list = 'new' and sp.province_code = pr.successor_code
 ),
 
+-- the plan's yearly values; time is the end of the latest month reported, in years
+-- (December 2025 is 2025.0, nine months of 2026 are 2025.75)
 observations as (
     select
         t.target_id,
         v.year,
         v.value,
+        v.months_reported,
+        v.months_reported = 12 as is_complete,
+        v.year - 1 + v.months_reported / 12.0 as time_point,
         v.geography_basis,
     from targets as t
     inner join intermediate.int_plan_area_values as v
@@ -84,11 +96,14 @@ summary as (
     select
         t.target_id,
         count(case when o.year between t.phase_start and t.phase_end and o.year <= t.target_year then 1 end) as phase_year_count,
-        max(case when o.year = t.target_year then 1 else 0 end) = 1 as has_target_year,
+        coalesce(max(case when o.year = t.target_year and o.is_complete then 1 else 0 end) = 1, false) as has_target_year,
         max(case when o.year between t.phase_start and t.phase_end and o.year <= t.target_year then o.year end) as latest_year,
         max(case when o.year < t.phase_start then o.year end) as pre_phase_year,
         min(case when o.year between t.phase_start and t.phase_end and o.year <= t.target_year then o.year end) as first_phase_year,
-        avg(case when o.year between t.phase_start and t.phase_end and o.year <= t.target_year then o.value end) as phase_mean,
+        avg(case when o.year between t.phase_start and t.phase_end and o.year <= t.target_year and o.is_complete then o.value end) as phase_mean,
+        count(case when o.year between t.phase_start and t.phase_end and o.year <= t.target_year and o.is_complete then 1 end) as complete_year_count,
+        min(case when o.year between t.phase_start and t.phase_end and o.year <= t.target_year and o.is_complete then o.year end) as first_complete_year,
+        max(case when o.year between t.phase_start and t.phase_end and o.year <= t.target_year and o.is_complete then o.year end) as last_complete_year,
     from targets as t
     left join observations as o on o.target_id = t.target_id
     group by t.target_id
@@ -100,8 +115,14 @@ points as (
         s.phase_year_count,
         s.has_target_year,
         s.phase_mean,
-        s.latest_year as actual_year,
+        s.complete_year_count,
+        s.first_complete_year,
+        s.last_complete_year,
+        case when t.is_per_year then s.last_complete_year else s.latest_year end as actual_year,
+        case when t.is_per_year then (case when s.last_complete_year is not null then 12 end) else la.months_reported end as actual_months,
+        la.time_point as latest_time,
         coalesce(s.pre_phase_year, s.first_phase_year) as baseline_year,
+        ba.time_point as baseline_time,
         la.value as latest_value,
         la.geography_basis as actual_geography_basis,
         ba.value as baseline_value,
@@ -127,6 +148,18 @@ judged as (
             when '<=' then p.baseline_value <= p.decisive_target_value
             when '=' then p.baseline_value = p.decisive_target_value
         end as baseline_meets,
+        -- g(x0 -> x*, T - t0) and g(x0 -> xt, t - t0) of the progress method
+        case
+            when p.baseline_value = 0 then (p.decisive_target_value - p.baseline_value) / (p.target_year - p.baseline_time)
+            else power(p.decisive_target_value / p.baseline_value, 1.0 / (p.target_year - p.baseline_time)) - 1
+        end as target_growth,
+        case
+            when p.latest_time = p.baseline_time then null
+            when p.baseline_value = 0 then (p.latest_value - p.baseline_value) / (p.latest_time - p.baseline_time)
+            else power(p.latest_value / p.baseline_value, 1.0 / (p.latest_time - p.baseline_time)) - 1
+        end as actual_growth,
+        not p.is_per_year and p.is_merged and p.baseline_year < 2025 and p.actual_year >= 2025
+            or p.is_per_year and p.is_merged and p.first_complete_year < 2025 and p.last_complete_year >= 2025 as crosses_merger,
     from points as p
 ),
 
@@ -142,15 +175,7 @@ rated as (
                     when j.decisive_target_value > 0 then j.actual_value / j.decisive_target_value
                 end
             when j.baseline_year = j.actual_year or j.baseline_meets then null
-            else
-                (case
-                    when j.baseline_value = 0 then (j.latest_value - j.baseline_value) / (j.actual_year - j.baseline_year)
-                    else power(j.latest_value / j.baseline_value, 1.0 / (j.actual_year - j.baseline_year)) - 1
-                end)
-                / nullif(case
-                    when j.baseline_value = 0 then (j.decisive_target_value - j.baseline_value) / (j.target_year - j.baseline_year)
-                    else power(j.decisive_target_value / j.baseline_value, 1.0 / (j.target_year - j.baseline_year)) - 1
-                end, 0)
+            else j.actual_growth / nullif(j.target_growth, 0)
         end as progress_ratio,
     from judged as j
 ),
@@ -164,15 +189,61 @@ statused as (
             when r.has_target_year and r.actual_meets then 'achieved'
             when r.has_target_year then 'not_achieved'
             when r.actual_meets then 'on_track'
+            when r.is_per_year and r.complete_year_count = 0 then 'insufficient_data'
             when not r.is_per_year and r.baseline_year = r.actual_year then 'insufficient_data'
             when not r.is_per_year and r.baseline_meets then 'deteriorating'
+            when not r.is_per_year and r.target_growth = 0 then
+                case
+                    when abs(r.latest_value - r.decisive_target_value) > abs(r.baseline_value - r.decisive_target_value) then 'deteriorating'
+                    else 'off_track'
+                end
             when r.progress_ratio >= 0.95 then 'on_track'
             when r.progress_ratio >= 0.6 then 'acceleration_needed'
             when r.progress_ratio >= 0 or r.is_per_year then 'off_track'
             when r.progress_ratio < 0 then 'deteriorating'
             else 'off_track'
         end as status,
+        -- the pace still needed and where the current pace leads, while the target year has no complete data
+        case
+            when not r.is_measurable or r.has_target_year or r.phase_year_count = 0 then null
+            when r.is_per_year then
+                case
+                    when r.complete_year_count > 0 and r.target_year > r.last_complete_year
+                        then (r.decisive_target_value * (r.complete_year_count + r.target_year - r.last_complete_year)
+                            - r.phase_mean * r.complete_year_count) / (r.target_year - r.last_complete_year)
+                end
+            when r.latest_value = 0 then (r.decisive_target_value - r.latest_value) / (r.target_year - r.latest_time)
+            else 100.0 * (power(r.decisive_target_value / r.latest_value, 1.0 / (r.target_year - r.latest_time)) - 1)
+        end as required_annual_change,
+        case
+            when not r.is_measurable or r.has_target_year or r.phase_year_count = 0 then null
+            when r.is_per_year then r.phase_mean
+            when r.baseline_value = 0 then r.latest_value + r.actual_growth * (r.target_year - r.latest_time)
+            else r.latest_value * power(1 + r.actual_growth, r.target_year - r.latest_time)
+        end as projected_value,
     from rated as r
+),
+
+described as (
+    select
+        s.*,
+        case
+            when s.actual_months < 12 then cast(s.actual_months as varchar) || ' months of ' || cast(s.actual_year as varchar)
+            else cast(s.actual_year as varchar)
+        end as actual_when,
+        case
+            when s.is_per_year then 'mean of ' || cast(s.complete_year_count as varchar) || ' complete year'
+                || case when s.complete_year_count = 1 then ' ' else 's ' end
+                || cast(s.first_complete_year as varchar)
+                || case when s.complete_year_count > 1 then '–' || cast(s.last_complete_year as varchar) else '' end
+                || ': ' || cast(round(s.actual_value, 2) as varchar)
+        end as mean_text,
+        case
+            when s.crosses_merger then '; the series crosses the 1 July 2025 merger: values from 2025 are of '
+                || coalesce(s.successor_name, 'the successor province') || ', a larger population'
+            else ''
+        end as merger_text,
+    from statused as s
 )
 
 select
@@ -192,24 +263,46 @@ select
     s.decisive_target_value,
     s.actual_value,
     s.actual_year,
+    s.actual_months,
     s.baseline_value,
     s.baseline_year,
     case when s.target_value <> 0 then 100.0 * s.actual_value / s.target_value end as achievement_pct,
     coalesce(
         s.actual_geography_basis,
-        case when s.is_merged and s.target_year >= 2025 and s.plan_level = 'province' then 'successor' else 'same' end
+        case when s.is_merged and s.target_year >= 2025 then 'successor' else 'same' end
     ) as geography_basis,
     s.status,
     s.progress_ratio,
+    s.required_annual_change,
+    s.projected_value,
+    coalesce(s.crosses_merger, false) as crosses_merger,
     case s.status
         when 'not_measurable' then 'indicator not measured by the warehouse (no source ingested)'
         when 'no_data' then 'no data in ' || cast(s.phase_start as varchar) || '-' || cast(s.phase_end as varchar) || ' for the plan''s geography'
-        when 'achieved' then cast(round(s.actual_value, 2) as varchar) || ' in ' || cast(s.actual_year as varchar) || ' meets ' || s.comparator || ' ' || cast(s.decisive_target_value as varchar)
-        when 'not_achieved' then cast(round(s.actual_value, 2) as varchar) || ' in ' || cast(s.actual_year as varchar) || ' misses ' || s.comparator || ' ' || cast(s.decisive_target_value as varchar)
-        when 'insufficient_data' then 'one observation (' || cast(s.actual_year as varchar) || '), no rate of progress yet'
-        else 'latest ' || cast(round(s.actual_value, 2) as varchar) || ' (' || cast(s.actual_year as varchar) || ')'
-            || coalesce(', baseline ' || cast(round(s.baseline_value, 2) as varchar) || ' (' || cast(s.baseline_year as varchar) || ')', '')
-            || ', target ' || s.comparator || ' ' || cast(s.decisive_target_value as varchar) || ' by ' || cast(s.target_year as varchar)
+        when 'achieved' then coalesce(s.mean_text, cast(round(s.actual_value, 2) as varchar) || ' in ' || s.actual_when)
+            || ' meets ' || s.comparator || ' ' || cast(s.decisive_target_value as varchar) || s.merger_text
+        when 'not_achieved' then coalesce(s.mean_text, cast(round(s.actual_value, 2) as varchar) || ' in ' || s.actual_when)
+            || ' misses ' || s.comparator || ' ' || cast(s.decisive_target_value as varchar) || s.merger_text
+        when 'insufficient_data' then
+            case
+                when s.is_per_year then 'no complete year in the phase yet (latest ' || cast(s.actual_year as varchar) || ' incomplete), no mean'
+                else 'one observation (' || s.actual_when || '), no rate of progress yet'
+            end
+        else
+            case
+                when s.is_per_year then s.mean_text || ', target ' || s.comparator || ' ' || cast(s.decisive_target_value as varchar)
+                    || ' a year by ' || cast(s.target_year as varchar)
+                else 'latest ' || cast(round(s.latest_value, 2) as varchar) || ' (' || s.actual_when || ')'
+                    || coalesce(', baseline ' || cast(round(s.baseline_value, 2) as varchar) || ' (' || cast(s.baseline_year as varchar) || ')', '')
+                    || ', target ' || s.comparator || ' ' || cast(s.decisive_target_value as varchar) || ' by ' || cast(s.target_year as varchar)
+                    || case
+                        when s.target_growth = 0 and not s.baseline_meets and not s.actual_meets
+                            then '; the target equals the baseline, so no rate of progress exists: the latest value is '
+                                || case when s.status = 'deteriorating' then 'further from' else 'no further from' end || ' the target than the baseline'
+                        else ''
+                    end
+            end
             || coalesce(', r = ' || cast(round(s.progress_ratio, 2) as varchar), '')
+            || s.merger_text
     end as status_reason,
-from statused as s
+from described as s

@@ -5,7 +5,10 @@ grain: [province_list, province_code, district_key, commune_key, year, period_mo
 description: >
   Beneficiary counts as currently reported: one row per reporting unit, period and
   group, where a row from a later file (lexical file-name order) supersedes the same
-  key from an earlier file. An annual report (empty month) counts as month 12.
+  key from an earlier file. An annual report (empty month) counts as month 12. Where a
+  unit has both an annual report and monthly rows for one year and group, the report
+  of the later file replaces the other for the whole unit-year-group (docs/contract.md
+  §2.2): the replaced rows stay here, marked by replaced_by_file, and count nowhere.
 columns:
   province_list: which official list names the province (old = 63 provinces before 1 July 2025, new = 34 after)
   province_code: two-digit official code in that list
@@ -25,8 +28,10 @@ columns:
   monthly_allowance: people receiving the monthly social allowance (stock)
   file_name: the file this row comes from
   row_number: 1-based data row in that file
+  replaced_by_file: the later file whose annual (or monthly) report replaces this monthly (or annual) row of the same unit, year and group; NULL for a row that counts
 */
--- The supersede rule without ranking every row: rows are counted per year and hash of
+-- The supersede rule (an annual row and a December row are different reports here: the
+-- annual/monthly rule below decides between them) without ranking every row: rows are counted per year and hash of
 -- their key, and only the rows whose hash occurs more than once (a key reported again,
 -- or the rare hash collision of two keys) are ranked on the full key. Both steps keep
 -- year in their partitions, so that a build of some years (partition_by) reads only
@@ -37,6 +42,7 @@ with keyed as (
         lower(trim(coalesce(b.district, ''))) as district_key,
         lower(trim(coalesce(b.commune, ''))) as commune_key,
         cast(coalesce(b.month, 12) as integer) as period_month,
+        b.month is null as is_annual,
     from raw.beneficiaries as b
 ),
 
@@ -45,7 +51,7 @@ counted as (
         k.*,
         count(*) over (
             partition by k.year, hash(
-                k.province_list, k.province_code, k.district_key, k.commune_key, k.year, k.period_month, k.group_code
+                k.province_list, k.province_code, k.district_key, k.commune_key, k.year, k.period_month, k.is_annual, k.group_code
             )
         ) as rows_with_key_hash,
     from keyed as k
@@ -64,9 +70,31 @@ current_rows as (
     from counted as c
     where c.rows_with_key_hash > 1
     qualify row_number() over (
-        partition by c.province_list, c.province_code, c.district_key, c.commune_key, c.year, c.period_month, c.group_code
+        partition by c.province_list, c.province_code, c.district_key, c.commune_key, c.year, c.period_month, c.is_annual, c.group_code
         order by c.file_name desc, c.row_number desc
     ) = 1
+),
+
+-- the latest annual and the latest monthly row of each unit-year-group: the kind whose
+-- latest row comes from the later file (then the later row) is the unit's report
+positioned as (
+    select
+        c.*,
+        c.file_name || chr(1) || lpad(cast(c.row_number as varchar), 12, '0') as file_position,
+    from current_rows as c
+),
+
+unit_reports as (
+    select
+        c.*,
+        max(case when c.is_annual then c.file_name end) over unit_year as annual_file,
+        max(case when c.is_annual then c.file_position end) over unit_year as annual_position,
+        max(case when not c.is_annual then c.file_name end) over unit_year as monthly_file,
+        max(case when not c.is_annual then c.file_position end) over unit_year as monthly_position,
+    from positioned as c
+    window unit_year as (
+        partition by c.province_list, c.province_code, c.district_key, c.commune_key, c.year, c.group_code
+    )
 )
 
 select
@@ -84,7 +112,7 @@ select
     end as report_level,
     cast(r.year as integer) as year,
     r.period_month,
-    r.month is null as is_annual_report,
+    r.is_annual as is_annual_report,
     r.group_code,
     cast(r.in_difficulty as bigint) as in_difficulty,
     cast(r.served as bigint) as served,
@@ -95,4 +123,9 @@ select
     cast(r.monthly_allowance as bigint) as monthly_allowance,
     r.file_name,
     r.row_number,
-from current_rows as r
+    case
+        when r.annual_file is null or r.monthly_file is null then null
+        when r.is_annual and r.monthly_position > r.annual_position then r.monthly_file
+        when not r.is_annual and r.annual_position > r.monthly_position then r.annual_file
+    end as replaced_by_file,
+from unit_reports as r

@@ -65,8 +65,16 @@ def test_unit_missing_from_latest_month_is_not_added_and_is_warned():
     rows_ += [ben("10", 2023, month=m, district="Huyện Bát Xát", commune="Xã B", in_difficulty=10, served=10) for m in range(1, 12)]
     con = build_warehouse(beneficiaries=rows_)
     assert value(con, "served_pct", "as_reported", "10", 2023) == (5, 10, 50.0)
-    warnings = rows(con, "select subject, message from marts.data_quality_warnings where check_name = 'incomplete_latest_month'")
-    assert warnings == [("as_reported/10/2023", "1 of 2 reporting units have no row in month 12 of 2023; their earlier months are not added to the stocks")]
+    # checked in both geographies: Lào Cai is 10 on the old list and 15 (with Yên Bái) on the new one
+    warnings = rows(con, "select geography, province_list, province_code, province_name, year, figures, message "
+                         "from marts.data_quality_warnings where \"check\" = 'incomplete_latest_month' order by geography")
+    figures = '{"units_reporting":2,"units_in_latest_month":1,"units_missing":1,"latest_month":12}'
+    assert [w[:6] for w in warnings] == [
+        ("as_reported", "old", "10", "Lào Cai", 2023, figures),
+        ("current", "new", "15", "Lào Cai", 2023, figures),
+    ]
+    assert warnings[0][6] == ("Lào Cai (10, danh sách 63 tỉnh cũ): 1 trong 2 đơn vị báo cáo năm 2023 không có số liệu tháng 12; "
+                              "số liệu các tháng trước của các đơn vị này không được cộng vào số cuối kỳ")
 
 
 def test_empty_measure_is_not_reported_not_zero():
@@ -114,8 +122,9 @@ def test_province_row_not_added_to_district_rows_and_difference_is_warned():
         ben("87", 2022, group="disabled", district="Huyện Lai Vung", in_difficulty=380, served=200),
     ])
     assert value(con, "served_pct", "as_reported", "87", 2022)[:2] == (500, 980)
-    (message,), = rows(con, "select message from marts.data_quality_warnings where check_name = 'level_difference'")
-    assert "in_difficulty 1000 vs district/commune sum 980" in message
+    (figures, message), = rows(con, "select figures, message from marts.data_quality_warnings where check_name = 'level_difference'")
+    assert '"province_in_difficulty":1000,"lower_in_difficulty":980' in figures
+    assert "báo 1000 người có hoàn cảnh đặc biệt khó khăn, tổng các huyện/xã là 980" in message
 
 
 def test_later_file_supersedes_the_same_key():
@@ -175,14 +184,14 @@ TRAINING = [
 
 def test_training_indicators():
     # 2020 completions by staff/collaborators: p1 (1 June) and p2 = 2; p3 did not complete; family: p4 = 1.
-    # sw_staff_trained_pct 2020 (national period from 2016): p1, p2, p5 = 3 persons / social-work staff
-    # of active units (F1 2 + F3 3 = 5) = 60 %. units_two_degree_pct 2020: F1 has p2 (intermediate)
-    # and p5 (university) -> 1 of 4 active units = 25 %.
+    # sw_staff_trained_pct 2020 (national period from 2016), per unit: F1 has p1, p2, p5 trained but 2
+    # social-work staff -> min(3, 2) = 2; F3 none of 3 -> 2 / (2 + 3) = 40 %. units_two_degree_pct
+    # 2020: F1 has p2 (intermediate) and p5 (university) -> 1 of 4 active units = 25 %.
     con = build_warehouse(facilities=facility_rows(), training=TRAINING)
     assert value(con, "staff_trained_per_year", "as_reported", "96", 2020) == (2, None, 2)
     assert value(con, "staff_trained_per_year", "as_reported", "96", 2019) == (1, None, 1)
     assert value(con, "family_trained_per_year", "as_reported", "96", 2020) == (1, None, 1)
-    assert value(con, "sw_staff_trained_pct", "as_reported", "96", 2020) == (3, 5, 60.0)
+    assert value(con, "sw_staff_trained_pct", "as_reported", "96", 2020) == (2, 5, 40.0)
     assert value(con, "units_two_degree_pct", "as_reported", "96", 2020) == (1, 4, 25.0)
 
 
@@ -194,12 +203,28 @@ def test_indicator_values_grain_and_codes():
     assert codes == {"96"}
 
 
-def test_percentage_over_100_is_capped_and_warned():
-    # 6 trained persons for 5 social-work staff positions: 120 % is published as 100 (a percentage
-    # is 0-100) and listed as a data-quality warning with the raw figures.
+def test_trained_persons_count_at_their_unit_at_most_its_social_work_staff():
+    # 6 persons trained at F1 (2 social-work staff) and 1 at F3 (3): the province would be 7 / 5 = 140 %
+    # counted province-wide; per unit it is min(6, 2) + min(1, 3) = 3 of 5 = 60 %. A 7th person's
+    # record without a unit, and one naming a unit not in the roster, count nowhere and are warned.
     people = [training(f"X{i}", f"q{i}", "staff", "short_course", date(2020, 2, 1)) for i in range(6)]
+    people.append(training("Y1", "r1", "collaborator", "short_course", date(2020, 2, 1), facility="F3"))
+    people.append(training("Y2", "r2", "staff", "short_course", date(2020, 2, 1), facility=None))
+    people.append(training("Y3", "r3", "staff", "short_course", date(2020, 2, 1), facility="NOT_IN_ROSTER"))
     con = build_warehouse(facilities=facility_rows(), training=people)
-    assert value(con, "sw_staff_trained_pct", "as_reported", "96", 2020) == (6, 5, 100.0)
-    messages = rows(con, "select message from marts.data_quality_warnings where check_name = 'pct_over_100' "
-                         "and indicator_code = 'sw_staff_trained_pct' and year = 2020 order by subject")
-    assert messages[0][0].startswith("sw_staff_trained_pct would be 120.0 % (6.0 / 5.0)")
+    assert value(con, "sw_staff_trained_pct", "as_reported", "96", 2020) == (3, 5, 60.0)
+    assert rows(con, "select count(*) from marts.data_quality_warnings where check_name = 'pct_over_100'") == [(0,)]
+    assert rows(con, "select province_code, year, indicator_code, figures from marts.data_quality_warnings "
+                     "where check_name = 'training_unknown_unit'") == [("96", 2020, "sw_staff_trained_pct", '{"records_left_out":2}')]
+
+
+def test_no_percentage_is_capped():
+    # served 0 / in_difficulty 0 is no data; a percentage over 100 is published as computed (never
+    # capped) and listed as an error: commune rows with served > in_difficulty cannot pass ingestion,
+    # so the model is given such a row directly.
+    con = build_warehouse(beneficiaries=[ben("96", 2019, in_difficulty=100, served=150)])
+    assert value(con, "served_pct", "as_reported", "96", 2019) == (150, 100, 150.0)
+    (severity, figures), = rows(con, "select severity, figures from marts.data_quality_warnings "
+                                     "where check_name = 'pct_over_100' and geography = 'as_reported'")
+    assert severity == "error"
+    assert figures == '{"value":150.0,"numerator":150.0,"denominator":100.0}'

@@ -15,6 +15,9 @@ from datetime import date
 
 import pytest
 
+import polars as pl
+
+from models.seeds import resolve_plan_districts
 from tests.fixtures.model_warehouse import build_warehouse, rows
 
 PLAN = "kt_test"
@@ -31,14 +34,15 @@ def beneficiaries():
 
 
 def training():
-    # staff completions in Kon Tum: 6 in 2021, 10 in 2022 -> mean 8 a year so far.
+    # staff completions in Kon Tum: 6 in 2021, 10 in 2022 -> mean 8 a year so far. The latest course
+    # ends on 20 December 2022, so 2022 is a complete year of training data.
     out = []
     for year, n in ((2021, 6), (2022, 10)):
         for i in range(n):
             out.append({"province_code": "62", "province_list": "old", "record_id": f"{year}-{i}",
                         "person_key": f"p{year}{i}", "facility_id": None, "role": "staff",
                         "course_level": "short_course", "start_date": date(year, 3, 1),
-                        "end_date": date(year, 3, 20), "completed": True})
+                        "end_date": date(year, 12, 20), "completed": True})
     return out
 
 
@@ -185,12 +189,12 @@ def test_district_plan_uses_only_its_district():
 
     con = build_warehouse(
         beneficiaries=[row("Thị xã Thuận An", 70), row("Thị xã Dĩ An", 10)],
-        plans=[
+        plans=resolve_plan_districts(pl.DataFrame([
             {"plan_id": "ta", "plan_level": "district", "province_code": "74", "province_name": "Bình Dương",
              "district_name": "Thuận An", "source_file": "t.txt"},
             {"plan_id": "unknown_town", "plan_level": "district", "province_code": "74",
              "province_name": "Bình Dương", "district_name": None, "source_file": "t.txt"},
-        ],
+        ])).to_dicts(),
         plan_targets=[
             {**target("ta", "served_pct", ">=", 60, phase=(2019, 2020)), "plan_id": "ta"},
             {**target("unknown", "served_pct", ">=", 60, phase=(2019, 2020)), "plan_id": "unknown_town"},
