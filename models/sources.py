@@ -396,16 +396,39 @@ SOURCES: dict[str, Source] = {s.name: s for s in (BENEFICIARIES, FACILITIES, TRA
 
 # --- audit tables ---------------------------------------------------------------
 
-INGESTED_FILES = (
+FILE_STATUSES = Enumeration("file_status", {
+    "loaded": (), "rejected": (), "skipped_duplicate": (), "deferred": (), "withdrawn": (), "not_read": (),
+})
+_LEDGER_COLUMNS = (
     RawColumn("source", "VARCHAR", False, "Source folder: beneficiaries, facilities or training."),
-    RawColumn("file_name", "VARCHAR", False, "Base name of the file."),
-    RawColumn("sha256", "VARCHAR", False, "SHA-256 of the file's bytes.", pattern=r"^[0-9a-f]{64}$"),
-    RawColumn("status", "VARCHAR", False, "loaded, rejected (unreadable file) or skipped_duplicate.",
-              enum=Enumeration("file_status", {"loaded": (), "rejected": (), "skipped_duplicate": ()})),
-    RawColumn("rows_read", "BIGINT", False, "Data rows read (rows_loaded + rows_rejected).", min_value=0),
+    RawColumn("file_name", "VARCHAR", False, "Base name of the file (or other entry) of the source folder."),
+    RawColumn(
+        "sha256", "VARCHAR", False,
+        "SHA-256 of the file's bytes; for an entry that is not read, of its name (and link target).",
+        pattern=r"^[0-9a-f]{64}$",
+    ),
+    RawColumn(
+        "status", "VARCHAR", False,
+        "loaded; rejected (the file cannot be read at all); skipped_duplicate (same bytes as a file "
+        "loaded under an earlier name); deferred (still being written: read by a later build); "
+        "withdrawn (loaded earlier, gone from the folder now: its rows left the tables); not_read "
+        "(a subfolder, FIFO, symbolic link or unknown file type).",
+        enum=FILE_STATUSES,
+    ),
+    RawColumn("rows_read", "BIGINT", False,
+              "Data lines (CSV) or rows (XLSX) of the file, rows_loaded + rows_rejected.", min_value=0),
     RawColumn("rows_loaded", "BIGINT", False, "Rows loaded into the raw table.", min_value=0),
     RawColumn("rows_rejected", "BIGINT", False, "Rows written to audit.rejected_rows.", min_value=0),
-    RawColumn("message", "VARCHAR", True, "Why a file was rejected or skipped; ignored columns; notes."),
+    RawColumn("message", "VARCHAR", True,
+              "Why a file was rejected, skipped, deferred, withdrawn or not read; ignored columns; notes."),
+)
+INGESTED_FILES = _LEDGER_COLUMNS
+
+FILE_VERSIONS = (
+    *_LEDGER_COLUMNS,
+    RawColumn("replaced_by_build", "VARCHAR", False,
+              "The build (Dagster run id) that replaced this version with another one of the same file "
+              "name, or withdrew it."),
 )
 
 REJECTED_ROWS = (
@@ -413,22 +436,41 @@ REJECTED_ROWS = (
     RawColumn("file_name", "VARCHAR", False, "Base name of the file."),
     RawColumn("row_number", "INTEGER", False, "1-based data row after the header.", min_value=1),
     RawColumn("column_name", "VARCHAR", True, "First offending column; NULL when the whole row is at fault."),
-    RawColumn("reason", "VARCHAR", False, "Every problem of the row, joined by '; '."),
+    RawColumn("reason", "VARCHAR", False,
+              "Every problem of the row, joined by '; ' (a duplicate key names the key and the line of the "
+              "other row)."),
+    RawColumn(
+        "line_number", "BIGINT", True,
+        "The row as the file's own program shows it: the line of a CSV file (1 = its first line), "
+        "the row of an Excel sheet. NULL for rows rejected before line numbers were recorded.",
+        min_value=1,
+    ),
 )
 
 FILE_STATE = (
     RawColumn("source", "VARCHAR", False, "Source folder."),
     RawColumn("file_name", "VARCHAR", False, "Base name of the file."),
     RawColumn("sha256", "VARCHAR", False, "SHA-256 of the bytes the warehouse currently holds for this name."),
-    RawColumn("status", "VARCHAR", False, "Status of that version: loaded, rejected or skipped_duplicate."),
+    RawColumn("status", "VARCHAR", False, "Status of that version (as in audit.ingested_files).",
+              enum=FILE_STATUSES),
 )
-"""Internal bookkeeping (not part of the contract): the current version of each file name,
-so a reverted or resubmitted file is recognised without an ordering column in the ledger."""
+"""Internal bookkeeping: the current version of each file name, the part of the ledger
+that the SQL models' state reads (pipelines/model_state.py)."""
 
 AUDIT_TABLES: dict[str, tuple[RawColumn, ...]] = {
     "audit.ingested_files": INGESTED_FILES,
     "audit.rejected_rows": REJECTED_ROWS,
     "audit.ingest_file_state": FILE_STATE,
+    "audit.ingested_file_versions": FILE_VERSIONS,
+}
+AUDIT_DESCRIPTIONS: dict[str, str] = {
+    "audit.ingested_files": "The file ledger: one row per file name in the source folders (its current "
+    "version), plus one per withdrawn file; sum(rows_loaded) equals the rows of the raw tables.",
+    "audit.rejected_rows": "Every data row of a file in force that was not loaded, with the reason.",
+    "audit.ingest_file_state": "Current version (SHA-256 and status) of each file name of the ledger; "
+    "the SQL models are rebuilt when it changes.",
+    "audit.ingested_file_versions": "Earlier versions of the ledger's rows: a file replaced by other "
+    "bytes under the same name, withdrawn, or gone from the folder, with the build that replaced it.",
 }
 
 

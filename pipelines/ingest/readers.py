@@ -1,8 +1,19 @@
 """Reading a raw file into a frame of text cells under canonical column names
-(CONTRACT §2.1): CSV in UTF-8 / UTF-8 with BOM / Windows-1258 with a comma,
-semicolon or tab delimiter, and the first sheet of an XLSX workbook. In both, the
-header row is the first of the first ``HEADER_SCAN_ROWS`` rows that names every
-required column, and a row of column numbers right under it is skipped.
+(docs/contract.md §2.1): CSV in UTF-8 / UTF-8 with BOM / Windows-1258 / UTF-16 with a
+BOM (Excel's "Unicode Text") with a comma, semicolon or tab delimiter, and the first
+sheet of an XLSX workbook. In both, the header row is the first of the first
+``HEADER_SCAN_ROWS`` rows that names every required column, and a row of column
+numbers right under it is skipped.
+
+Every data row carries ``line_number``, the row as the file's own program shows it
+(the CSV physical line, the Excel row). A CSV is accounted for line by line: each
+non-blank physical line after the header is one data row, and a row that is not a
+well-formed record gets a ``STRUCTURE`` reason that rejects it: more or fewer cells
+than the header, or a record that runs over several lines (a cell holding a line
+break, usually a quote left open, which swallows the lines after it; each of those
+lines is rejected). Lines without a quote character are split by polars; only lines
+holding a quote go through Python's ``csv`` module (in Excel's quoting rules, a quote
+inside an unquoted cell, ``Nhà 12" ABC``, is a plain character).
 
 Nothing is typed here: every cell stays text (NFC, stripped, empty -> null).
 A file that cannot be read raises ``FileRejected`` with a readable message.
@@ -35,9 +46,9 @@ HEADER_SCAN_ROWS = 30
 DELIMITERS = (",", ";", "\t")
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 ROW_NUMBER = "row_number"
-EXTRA_SLACK = 16
-EXTRA_CELLS = "__extra_cells"
-"""Flag column: the CSV row has non-empty cells beyond the header's last column."""
+LINE_NUMBER = "line_number"
+STRUCTURE = "__structure"
+"""Text column of CSV rows: why the line is not a well-formed record (null when it is)."""
 
 # --- limits against hostile files (see the module doc) ---------------------------------
 MAX_COLUMNS = 1_000
@@ -64,7 +75,8 @@ class RawTable:
     """The data rows of one file as text, with what was learnt reading it."""
 
     frame: pl.DataFrame
-    """One String column per recognised field (canonical name) + ``row_number``."""
+    """One String column per recognised field (canonical name), ``row_number``,
+    ``line_number`` and, for a CSV, ``STRUCTURE``."""
     header_row: int
     """1-based row (record) of the header in the file or sheet."""
     ignored_columns: list[str] = field(default_factory=list)
@@ -75,8 +87,8 @@ class RawTable:
     def notes(self) -> list[str]:
         """Ledger message parts describing how the file was read."""
         out = []
-        if self.encoding == "cp1258":
-            out.append("encoding: Windows-1258")
+        if self.encoding in ENCODING_NOTES:
+            out.append("encoding: " + ENCODING_NOTES[self.encoding])
         if self.delimiter not in (None, ","):
             out.append("delimiter: " + {";": "semicolon", "\t": "tab"}[self.delimiter])
         if self.header_row != 1:
@@ -195,35 +207,39 @@ def is_numbering_row(cells: list[str | None], header_width: int) -> bool:
 
 # --- shaping ---------------------------------------------------------------------------
 
-def _shape(data: pl.DataFrame, header: _Header, source: Source, normalized: bool = False) -> RawTable:
+def _shape(cells: pl.DataFrame, lines: pl.Series, header: _Header, source: Source,
+           structure: pl.Series | None = None) -> RawTable:
     """Name the columns, drop blank rows and the numbering row, number the data rows.
-    ``normalized``: the cells are already clean (NFC, stripped, empty -> null)."""
+    ``cells``: the clean cells (NFC, stripped, empty -> null) of the rows under the
+    header, by position; ``lines``: each row's line number; ``structure``: each row's
+    structure problem (CSV)."""
     _check_width(header)
     _check_duplicates(header)
-    if not normalized:  # the spare CSV columns that no row reaches (usually all of them)
-        spare = data.columns[len(header.cells):]
-        unused = [c for c, n in zip(spare, data.select(spare).null_count().row(0) if spare else ()) if n == data.height]
-        data = data.drop(unused)
-    width = data.width
+    width = cells.width
     names = [f"__col{i}" for i in range(width)]
-    data = data.rename(dict(zip(data.columns, names)))
-    if not normalized:  # CSV cells: the text is NFC already (decode), strip and empty -> null
-        data = data.with_columns(clean(pl.col(n), normalize=False).alias(n) for n in names)
-    data = data.filter(~pl.all_horizontal(pl.col(n).is_null() for n in names)) if width else data
+    data = cells.rename(dict(zip(cells.columns, names))).with_columns(lines.alias(LINE_NUMBER).cast(pl.Int64))
+    if structure is not None:
+        data = data.with_columns(structure.alias(STRUCTURE))
+    blank = pl.all_horizontal(pl.col(n).is_null() for n in names) if width else pl.lit(True)
+    if structure is not None:  # a line of a malformed record is a data line even when blank
+        blank = blank & pl.col(STRUCTURE).is_null()
+    data = data.filter(~blank)
     header_width = sum(1 for c in header.cells if c)
     skipped = False
-    if data.height and is_numbering_row(list(data.row(0)), header_width):
+    if data.height and (structure is None or data[STRUCTURE][0] is None) and is_numbering_row(
+        list(data.select(names).row(0)), header_width
+    ):
         data = data.slice(1)
         skipped = True
     ignored = [
         c for i, c in enumerate(header.cells) if c and i not in header.columns
     ]
     fields = sorted(header.columns.items(), key=lambda kv: source.fields.index(kv[1]))
-    beyond = names[len(header.cells):]  # CSV cells right of the last header cell
     frame = data.select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias(ROW_NUMBER),
+        LINE_NUMBER,
         *(pl.col(names[i]).alias(f.name) for i, f in fields if i < width),
-        *([pl.any_horizontal(pl.col(n).is_not_null() for n in beyond).alias(EXTRA_CELLS)] if beyond else []),
+        *([STRUCTURE] if structure is not None else []),
     )
     return RawTable(frame, header_row=header.index + 1, ignored_columns=ignored, numbering_row_skipped=skipped)
 
@@ -248,9 +264,22 @@ def check_line_lengths(data: bytes) -> None:
         pos = nl + 1
 
 
+ENCODING_NOTES = {"cp1258": "Windows-1258", "utf-16": "UTF-16"}
+"""Ledger notes of the encodings other than UTF-8."""
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Bytes -> NFC text and the encoding used: UTF-8 (a BOM is dropped) if the bytes
-    are valid UTF-8, else Windows-1258."""
+    """Bytes -> NFC text and the encoding used: UTF-16 if the bytes start with its BOM
+    (what Excel writes as "Unicode Text"), UTF-8 (a BOM is dropped) if they are valid
+    UTF-8, else Windows-1258."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text, encoding = data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise FileRejected(f"cannot decode the file: it starts as UTF-16 but is not (byte {exc.start})") from None
+        if "\x00" in text:
+            raise FileRejected("not a CSV text file: it contains binary data")
+        return nfc(text), encoding
     try:
         text = data.decode("utf-8-sig")
         encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
@@ -300,6 +329,99 @@ def _head(text: str, delimiter: str) -> tuple[list[list[str | None]], list[int]]
     return rows, ends
 
 
+def _quoted_records(lines: pl.Series, quoted: list[int], delimiter: str,
+                    first_line: int) -> tuple[list[int], list[list[str]], dict[int, str]]:
+    """Parse the lines holding a quote with the ``csv`` module, in order. Returns the
+    indexes and cells of those that are a record of one line, and the structure problem
+    of every line of a record that runs over several lines (a quote left open swallows
+    the lines after it, up to the next quote)."""
+    single_idx: list[int] = []
+    single_cells: list[list[str]] = []
+    problems: dict[int, str] = {}
+    following = 0  # first line not yet consumed by a record
+    total = len(lines)
+    for start, text in zip(quoted, lines.gather(quoted).to_list()):
+        if start < following:
+            continue
+        consumed = 0
+
+        def feed(start: int = start, text: str = text) -> Iterator[str]:
+            nonlocal consumed
+            consumed = 1
+            yield text + "\n"
+            for i in range(start + 1, total):  # only for a record left open (rare)
+                consumed += 1
+                yield lines[i] + "\n"
+
+        try:
+            record = next(csv.reader(feed(), delimiter=delimiter))
+            problem = None
+        except csv.Error as exc:
+            record, problem = None, f"malformed quoting ({exc})"
+        if record is not None and consumed == 1:
+            single_idx.append(start)
+            single_cells.append(record)
+            following = start + 1
+            continue
+        first, last = first_line + start, first_line + start + max(consumed, 1) - 1
+        reason = problem or (
+            f"a cell holds a line break: the record runs from line {first} to line {last} "
+            f"(a quote opened on line {first} is closed only there, or never)"
+        )
+        for i in range(start, start + max(consumed, 1)):
+            problems[i] = reason
+        following = start + max(consumed, 1)
+    return single_idx, single_cells, problems
+
+
+def _split_lines(rest: str, delimiter: str, header_width: int, first_line: int) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
+    """The physical lines of ``rest`` (the text under the header) as clean cells by
+    position, each line's number and its structure problem (see the module doc)."""
+    lines = pl.Series("line", [rest], dtype=pl.String).str.split("\n").explode().str.strip_suffix("\r")
+    if rest.endswith("\n"):
+        lines = lines.slice(0, len(lines) - 1)
+    has_quote = lines.str.contains('"', literal=True)
+    quoted = has_quote.arg_true().to_list()
+    single_idx, single_cells, problems = _quoted_records(lines, quoted, delimiter, first_line)
+    frame = pl.DataFrame({"line": lines}).with_row_index("__idx").with_columns(
+        pl.when(~has_quote).then(pl.col("line").str.split(delimiter)).alias("cells")
+    )
+    if single_idx:
+        parsed = pl.DataFrame(
+            {"__idx": single_idx, "__quoted": single_cells},
+            schema={"__idx": pl.UInt32, "__quoted": pl.List(pl.String)},
+        )
+        frame = frame.join(parsed, on="__idx", how="left", maintain_order="left").with_columns(
+            pl.coalesce("cells", "__quoted").alias("cells")
+        )
+    broken = pl.DataFrame(
+        {"__idx": list(problems), "__broken": list(problems.values())},
+        schema={"__idx": pl.UInt32, "__broken": pl.String},
+    )
+    frame = frame.join(broken, on="__idx", how="left", maintain_order="left")
+    # Cells right of the header's last named cell may be empty (a sheet's used range is
+    # often wider than its table); any other difference of width rejects the row.
+    count = pl.col("cells").list.len()
+    beyond = pl.col("cells").list.slice(header_width).list.eval(pl.element().str.strip_chars() != "").list.any()
+    structure = pl.coalesce(
+        "__broken",
+        pl.when((count < header_width) | beyond).then(
+            pl.format(f"row has {{}} cells, the header has {header_width}", count)
+        ),
+    )
+    width = max(header_width, 1)
+    cells = frame.select(
+        clean(pl.col("cells").list.get(i, null_on_oob=True), normalize=False).alias(f"c{i}") for i in range(width)
+    )
+    # a line whose cells are all empty (``,,,,``) is a blank line, whatever its cell count
+    all_empty = pl.col("cells").list.eval(pl.element().str.strip_chars() == "").list.all()
+    kept = frame.select(
+        pl.when(pl.col("__broken").is_null() & all_empty).then(pl.lit(None, pl.String)).otherwise(structure)
+    ).to_series()
+    line_numbers = frame.select(pl.col("__idx").cast(pl.Int64) + first_line).to_series()
+    return cells, line_numbers, kept
+
+
 def read_csv(data: bytes, source: Source) -> RawTable:
     """Read a CSV file (see module doc)."""
     check_line_lengths(data)
@@ -320,20 +442,11 @@ def read_csv(data: bytes, source: Source) -> RawTable:
     _, delimiter, header, ends, problem = best
     if header is None:
         raise FileRejected(problem)
-    rest = text[ends[header.index]:]
-    width = len(header.cells) + EXTRA_SLACK  # spare columns catch rows with too many cells
-    data_frame = pl.read_csv(
-        rest.encode("utf-8"),
-        has_header=False,
-        separator=delimiter,
-        quote_char='"',
-        schema={f"c{i}": pl.String for i in range(width)},
-        truncate_ragged_lines=True,
-        missing_columns="insert",
-        extra_columns="ignore",
-        raise_if_empty=False,
-    )
-    table = _shape(data_frame, header, source)
+    offset = ends[header.index]
+    first_line = text.count("\n", 0, offset) + 1  # the header's record ends with its newline
+    width = max((i + 1 for i, c in enumerate(header.cells) if c), default=0)
+    cells, lines, structure = _split_lines(text[offset:], delimiter, width, first_line)
+    table = _shape(cells, lines, header, source, structure)
     table.encoding, table.delimiter = encoding, delimiter
     return table
 
@@ -440,16 +553,31 @@ def read_xlsx(data: bytes, source: Source) -> RawTable:
     header, _, problem = find_header(rows, source)
     if header is None:
         raise FileRejected(problem)
-    return _shape(frame.slice(header.index + 1), header, source, normalized=True)
+    body = frame.slice(header.index + 1)
+    # fastexcel starts the frame at the sheet's row 1, so the Excel row is the position + 1
+    rows = pl.int_range(header.index + 2, header.index + 2 + body.height, dtype=pl.Int64, eager=True)
+    return _shape(body, rows, header, source)
+
+
+def _suffix(file_name: str) -> str:
+    return "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+
+
+def unsupported_type(file_name: str) -> str | None:
+    """Why a file of this name is not read (its extension), or None for .csv and .xlsx."""
+    suffix = _suffix(file_name)
+    if suffix in SUPPORTED_SUFFIXES:
+        return None
+    hint = " (save it as .xlsx)" if suffix == ".xls" else ""
+    kind = f"'{suffix}'" if suffix else "without extension"
+    return f"unsupported file type {kind}: only .csv and .xlsx files are ingested{hint}"
 
 
 def read_file(file_name: str, data: bytes, source: Source) -> RawTable:
     """Read one raw file by its extension; ``FileRejected`` if it cannot be ingested."""
-    suffix = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
-    if suffix not in SUPPORTED_SUFFIXES:
-        hint = " (save it as .xlsx)" if suffix == ".xls" else ""
-        kind = f"'{suffix}'" if suffix else "without extension"
-        raise FileRejected(f"unsupported file type {kind}: only .csv and .xlsx files are ingested{hint}")
+    problem = unsupported_type(file_name)
+    if problem is not None:
+        raise FileRejected(problem)
     if not data:
         raise FileRejected("empty file")
-    return read_csv(data, source) if suffix == ".csv" else read_xlsx(data, source)
+    return read_csv(data, source) if _suffix(file_name) == ".csv" else read_xlsx(data, source)

@@ -125,6 +125,6 @@ def test_ddl_creates_commented_tables_idempotently_and_ingested_tables_pass_the_
     for table, columns in AUDIT_TABLES.items():
         rows = con.execute(f"select * from {table}").fetchall()
         frame = pl.DataFrame(rows, schema={c.name: c.polars_type for c in columns}, orient="row")
-        assert frame.height > 0
+        assert frame.height > 0 or table == "audit.ingested_file_versions"  # no file replaced yet
         if table in ("audit.ingested_files", "audit.rejected_rows"):
             audit_schema(table).validate(frame)
