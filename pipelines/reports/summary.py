@@ -93,3 +93,22 @@ def format_summary(df: pl.DataFrame) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([title, line(headers), rule, *(line(r) for r in body), rule, line(totals)]) + "\n"
+
+
+def format_withdrawn(con: duckdb.DuckDBPyConnection) -> str:
+    """The files withdrawn from the raw folder (ledger status ``withdrawn``: loaded by an
+    earlier build, gone now, their rows out of the tables), one per line with the build
+    that noticed it; empty when there are none or the warehouse has no ledger."""
+    if not con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'audit' and table_name = 'ingested_files'"
+    ).fetchone()[0]:
+        return ""
+    rows = con.execute(
+        "select source, file_name, message from audit.ingested_files where status = 'withdrawn'"
+        " order by source, file_name"
+    ).fetchall()
+    if not rows:
+        return ""
+    lines = [f"Files withdrawn from the raw folder (audit.ingested_files): {len(rows)}"]
+    lines += [f"  {source}/{name}: {message}" for source, name, message in rows]
+    return "\n".join(lines) + "\n"
