@@ -97,10 +97,10 @@ def _rejections_in_force(con, source: str) -> dg.AssetCheckResult:
         " (select count(*) from audit.ingested_files where source = ? and status = 'rejected')",
         [source, source],
     ).fetchall()
-    preview = con.execute(
+    preview = con.sql(
         "select file_name, line_number, row_number, column_name, reason from audit.rejected_rows"
         " where source = ? order by file_name, row_number limit 20",
-        [source],
+        params=[source],
     ).pl()
     return dg.AssetCheckResult(
         check_name=NO_REJECTIONS,
