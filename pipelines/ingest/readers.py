@@ -329,97 +329,144 @@ def _head(text: str, delimiter: str) -> tuple[list[list[str | None]], list[int]]
     return rows, ends
 
 
+class _Feed:
+    """The lines handed to one ``csv.reader``, a record at a time: ``begin`` starts a
+    record at a line; a record left open reads on into the following lines."""
+
+    def __init__(self, lines: pl.Series) -> None:
+        self.lines, self.start, self.text, self.consumed = lines, 0, "", 0
+
+    def begin(self, start: int, text: str) -> None:
+        self.start, self.text, self.consumed = start, text, 0
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        index = self.start + self.consumed
+        if index >= len(self.lines):
+            raise StopIteration
+        self.consumed += 1
+        return (self.text if self.consumed == 1 else self.lines[index]) + "\n"
+
+
 def _quoted_records(lines: pl.Series, quoted: list[int], delimiter: str,
-                    first_line: int) -> tuple[list[int], list[list[str]], dict[int, str]]:
+                    first_line: int) -> tuple[dict[int, list[str]], dict[int, str]]:
     """Parse the lines holding a quote with the ``csv`` module, in order. Returns the
-    indexes and cells of those that are a record of one line, and the structure problem
-    of every line of a record that runs over several lines (a quote left open swallows
-    the lines after it, up to the next quote)."""
-    single_idx: list[int] = []
-    single_cells: list[list[str]] = []
+    cells of those that are a record of one line (by line index), and the structure
+    problem of every line of a record that runs over several lines (a quote left open
+    swallows the lines after it, up to the next quote)."""
+    records: dict[int, list[str]] = {}
     problems: dict[int, str] = {}
+    feed = _Feed(lines)
+    reader = csv.reader(feed, delimiter=delimiter)
     following = 0  # first line not yet consumed by a record
-    total = len(lines)
     for start, text in zip(quoted, lines.gather(quoted).to_list()):
         if start < following:
             continue
-        consumed = 0
-
-        def feed(start: int = start, text: str = text) -> Iterator[str]:
-            nonlocal consumed
-            consumed = 1
-            yield text + "\n"
-            for i in range(start + 1, total):  # only for a record left open (rare)
-                consumed += 1
-                yield lines[i] + "\n"
-
+        feed.begin(start, text)
         try:
-            record = next(csv.reader(feed(), delimiter=delimiter))
+            record = next(reader, None)
             problem = None
         except csv.Error as exc:
             record, problem = None, f"malformed quoting ({exc})"
+        consumed = max(feed.consumed, 1)
         if record is not None and consumed == 1:
-            single_idx.append(start)
-            single_cells.append(record)
+            records[start] = record
             following = start + 1
             continue
-        first, last = first_line + start, first_line + start + max(consumed, 1) - 1
+        first, last = first_line + start, first_line + start + consumed - 1
         reason = problem or (
             f"a cell holds a line break: the record runs from line {first} to line {last} "
             f"(a quote opened on line {first} is closed only there, or never)"
         )
-        for i in range(start, start + max(consumed, 1)):
+        for i in range(start, start + consumed):
             problems[i] = reason
-        following = start + max(consumed, 1)
-    return single_idx, single_cells, problems
+        following = start + consumed
+    return records, problems
 
 
-def _split_lines(rest: str, delimiter: str, header_width: int, first_line: int) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
+LINE_SPLITTER = "\x1f"
+"""Separator that polars splits lines on when reading a text's physical lines (the ASCII
+unit separator; a text holding it is split in Python instead)."""
+
+
+def _physical_lines(rest: str, raw: bytes) -> pl.Series:
+    """The physical lines of ``rest`` (``raw`` is its UTF-8), a trailing ``\r`` dropped."""
+    if LINE_SPLITTER not in rest:
+        return pl.read_csv(
+            raw, has_header=False, separator=LINE_SPLITTER, quote_char=None, schema={"line": pl.String},
+            truncate_ragged_lines=True, extra_columns="ignore", raise_if_empty=False,
+        ).to_series().fill_null("")
+    lines = pl.Series("line", [rest], dtype=pl.String).str.split("\n").list.explode().str.strip_suffix("\r")
+    return lines.slice(0, len(lines) - 1) if rest.endswith("\n") else lines
+
+
+def _width_problem(cells: list[str], width: int) -> str | None:
+    """A record's structure problem: fewer cells than the header, or non-empty cells
+    right of its last named cell (empty ones there are harmless: a sheet's used range is
+    often wider than its table). None also for a blank record."""
+    if not any(c.strip() for c in cells):
+        return None
+    if len(cells) < width or any(c.strip() for c in cells[width:]):
+        return f"row has {len(cells)} cells, the header has {width}"
+    return None
+
+
+def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
     """The physical lines of ``rest`` (the text under the header) as clean cells by
-    position, each line's number and its structure problem (see the module doc)."""
-    lines = pl.Series("line", [rest], dtype=pl.String).str.split("\n").explode().str.strip_suffix("\r")
-    if rest.endswith("\n"):
-        lines = lines.slice(0, len(lines) - 1)
+    position, each line's number and its structure problem (see the module doc).
+
+    polars splits every line on the delimiter, quotes ignored; the lines holding a quote
+    are then parsed again by the csv module and their rows replaced."""
+    raw = rest.encode("utf-8")
+    lines = _physical_lines(rest, raw)
+    names = [f"c{i}" for i in range(width)]
+    cells = pl.read_csv(
+        raw, has_header=False, separator=delimiter, quote_char=None, schema=dict.fromkeys(names, pl.String),
+        truncate_ragged_lines=True, missing_columns="insert", extra_columns="ignore", raise_if_empty=False,
+    )
+    if cells.height != len(lines):  # polars saw other line breaks (a lone \r): split the lines here
+        cells = pl.DataFrame({"line": lines}).select(
+            pl.col("line").str.split(delimiter).list.get(i, null_on_oob=True).alias(n) for i, n in enumerate(names)
+        )
     has_quote = lines.str.contains('"', literal=True)
+    count = lines.str.count_matches(delimiter, literal=True) + 1
+    wide = ((count > width) & ~has_quote).arg_true().to_list()
+    wide_filled = [
+        i for i, line in zip(wide, lines.gather(wide).to_list())
+        if line.split(delimiter, width)[width].replace(delimiter, "").strip()
+    ]
+    frame = cells.select(clean(pl.col(n), normalize=False) for n in names).with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__idx"), count.alias("__count")
+    )
+    filled = ~pl.all_horizontal(pl.col(n).is_null() for n in names) | pl.col("__idx").is_in(wide_filled)
+    frame = frame.with_columns(
+        pl.when(filled & ((pl.col("__count") < width) | pl.col("__idx").is_in(wide_filled)))
+        .then(pl.format(f"row has {{}} cells, the header has {width}", "__count"))
+        .alias(STRUCTURE)
+    ).drop("__count")
     quoted = has_quote.arg_true().to_list()
-    single_idx, single_cells, problems = _quoted_records(lines, quoted, delimiter, first_line)
-    frame = pl.DataFrame({"line": lines}).with_row_index("__idx").with_columns(
-        pl.when(~has_quote).then(pl.col("line").str.split(delimiter)).alias("cells")
-    )
-    if single_idx:
-        parsed = pl.DataFrame(
-            {"__idx": single_idx, "__quoted": single_cells},
-            schema={"__idx": pl.UInt32, "__quoted": pl.List(pl.String)},
+    if quoted:
+        records, problems = _quoted_records(lines, quoted, delimiter, first_line)
+        redo = sorted(records.keys() | problems.keys())
+        rows = [
+            [*(records.get(i, []) + [None] * width)[:width], problems.get(i) or _width_problem(records.get(i, []), width)]
+            for i in redo
+        ]
+        fixed = pl.DataFrame(rows, schema=[*names, STRUCTURE], orient="row").select(
+            pl.Series("__idx", redo, dtype=pl.UInt32),
+            pl.lit(True).alias("__redo"),
+            *(clean(pl.col(n), normalize=False).alias(n + "__q") for n in names),
+            pl.col(STRUCTURE).alias(STRUCTURE + "__q"),
         )
-        frame = frame.join(parsed, on="__idx", how="left", maintain_order="left").with_columns(
-            pl.coalesce("cells", "__quoted").alias("cells")
+        frame = frame.join(fixed, on="__idx", how="left", maintain_order="left").select(
+            "__idx",
+            *(pl.when(pl.col("__redo")).then(pl.col(n + "__q")).otherwise(pl.col(n)).alias(n)
+              for n in [*names, STRUCTURE]),
         )
-    broken = pl.DataFrame(
-        {"__idx": list(problems), "__broken": list(problems.values())},
-        schema={"__idx": pl.UInt32, "__broken": pl.String},
-    )
-    frame = frame.join(broken, on="__idx", how="left", maintain_order="left")
-    # Cells right of the header's last named cell may be empty (a sheet's used range is
-    # often wider than its table); any other difference of width rejects the row.
-    count = pl.col("cells").list.len()
-    beyond = pl.col("cells").list.slice(header_width).list.eval(pl.element().str.strip_chars() != "").list.any()
-    structure = pl.coalesce(
-        "__broken",
-        pl.when((count < header_width) | beyond).then(
-            pl.format(f"row has {{}} cells, the header has {header_width}", count)
-        ),
-    )
-    width = max(header_width, 1)
-    cells = frame.select(
-        clean(pl.col("cells").list.get(i, null_on_oob=True), normalize=False).alias(f"c{i}") for i in range(width)
-    )
-    # a line whose cells are all empty (``,,,,``) is a blank line, whatever its cell count
-    all_empty = pl.col("cells").list.eval(pl.element().str.strip_chars() == "").list.all()
-    kept = frame.select(
-        pl.when(pl.col("__broken").is_null() & all_empty).then(pl.lit(None, pl.String)).otherwise(structure)
-    ).to_series()
     line_numbers = frame.select(pl.col("__idx").cast(pl.Int64) + first_line).to_series()
-    return cells, line_numbers, kept
+    return frame.select(names), line_numbers, frame[STRUCTURE]
 
 
 def read_csv(data: bytes, source: Source) -> RawTable:

@@ -10,7 +10,14 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fixtures.ingest.builders import ingest_one, landing, ledger, raw_rows, run, write_xlsx
+from tests.fixtures.ingest.builders import (
+    ingest_one,
+    landing,
+    ledger,
+    raw_rows,
+    run,
+    write_xlsx,
+)
 
 F_HEAD = "facility_id,name,province,year,unit_type\n"
 

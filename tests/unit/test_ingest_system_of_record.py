@@ -15,12 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pipelines.ingest.loader as loader
 from pipelines.config import PROJECT_ROOT
-from pipelines.ingest import WithdrawalRefused, ensure_tables, ingest_source
+from pipelines.ingest import WithdrawalRefused, ensure_tables, ingest_source, loader
 from pipelines.model_state import external_partitions, external_version
 from pipelines.reports.summary import format_withdrawn
-from tests.fixtures.ingest.builders import SALT, assert_reconciled, history, landing, ledger, raw_rows
+from tests.fixtures.ingest.builders import (
+    SALT,
+    assert_reconciled,
+    history,
+    landing,
+    ledger,
+    raw_rows,
+)
 
 SOURCES = ("beneficiaries", "facilities", "training")
 HEAD = "province,year,group,in_difficulty\n"
