@@ -1,7 +1,7 @@
-"""The registry of the three raw sources (CONTRACT §2): one place that describes
+"""The registry of the three raw sources (docs/contract.md §2): one place that describes
 every accepted column, its Vietnamese headers, type, unit and meaning, the
 enumerations with their Vietnamese labels, the keys and row rules, and the raw and
-audit tables ingestion writes (brief: "Warehouse tables produced by ingestion").
+audit tables ingestion writes.
 
 Everything else is generated from here: the header matcher and parsers of
 ``pipelines.ingest``, the pandera schemas of ``models.schemas``, and the DuckDB
@@ -62,7 +62,7 @@ class Field:
     duckdb_type: str | None = None
     """Override of the raw column type (default from ``type``)."""
     pii: Literal["pseudonymise", "drop"] | None = None
-    """Personal data (CONTRACT §5): replaced by a salted hash, or dropped."""
+    """Personal data (docs/contract.md §5): replaced by a salted hash, or dropped."""
 
     @property
     def output_name(self) -> str | None:
@@ -207,7 +207,7 @@ class Source:
         return tuple(out)
 
 
-# --- enumerations (CONTRACT §2.2–2.4) -----------------------------------------
+# --- enumerations (docs/contract.md §2.2–2.4) -----------------------------------------
 
 BENEFICIARY_GROUPS = Enumeration("beneficiary_group", {
     "elderly": ("Người cao tuổi",),
@@ -301,7 +301,7 @@ def _count(name: str, header: str, description: str, unit: str = "people") -> Fi
 
 BENEFICIARIES = Source(
     name="beneficiaries",
-    description="Beneficiary counts reported by province, district or commune (CONTRACT §2.2).",
+    description="Beneficiary counts reported by province, district or commune (docs/contract.md §2.2).",
     fields=(
         _province("Province name or code, resolved to province_code."),
         Field("district", ("Huyện/Thị xã/Thành phố thuộc tỉnh", "Huyện", "Quận/Huyện"), "text",
@@ -341,7 +341,7 @@ BENEFICIARIES = Source(
 
 FACILITIES = Source(
     name="facilities",
-    description="Roster of social assistance facilities and other units, one snapshot per year (CONTRACT §2.3).",
+    description="Roster of social assistance facilities and other units, one snapshot per year (docs/contract.md §2.3).",
     fields=(
         Field("facility_id", ("Mã cơ sở",), "text", "Stable unit code.", required=True, label=True),
         Field("name", ("Tên cơ sở",), "text", "Name of the unit.", required=True, label=True),
@@ -369,7 +369,7 @@ FACILITIES = Source(
 
 TRAINING = Source(
     name="training",
-    description="Social-work training: one row per person per course (CONTRACT §2.4).",
+    description="Social-work training: one row per person per course (docs/contract.md §2.4).",
     fields=(
         Field("record_id", ("Mã bản ghi",), "text", "Record identifier.", required=True, label=True),
         Field("person_id", ("Số CCCD/CMND", "Số CCCD", "Số CMND", "CCCD/CMND"), "text",

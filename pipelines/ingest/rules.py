@@ -1,4 +1,4 @@
-"""From the text cells of one file to typed rows and rejections (CONTRACT §2.1–2.4):
+"""From the text cells of one file to typed rows and rejections (docs/contract.md §2.1–2.4):
 parse every field, resolve provinces, apply the row rules, find total rows and
 duplicate keys, and split the rows into loaded and rejected.
 
@@ -148,7 +148,7 @@ def _field_problems(f: Field, source: Source) -> list[pl.Expr]:
 
 
 def _row_date(source: Source) -> pl.Expr:
-    """The date that picks the province list (brief: end of the row's period)."""
+    """The date that picks the province list (the end of the row's period)."""
     if source.period == "month":
         month = pl.when(pl.col("month").is_between(1, 12)).then(pl.col("month")).otherwise(
             pl.when(pl.col("month").is_null()).then(pl.lit(12))

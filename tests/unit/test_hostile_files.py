@@ -1,4 +1,4 @@
-"""Hostile files in a landing folder (issue 7): each is rejected, or loaded safely, with a
+"""Hostile files in a landing folder: each is rejected, or loaded safely, with a
 clear message; the good files next to them still load; nothing is lost
 (rows_read = rows_loaded + rows_rejected); memory stays bounded; values that look like
 formulas or SQL are stored literally; a symbolic link is never followed.

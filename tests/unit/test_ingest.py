@@ -1,4 +1,4 @@
-"""Ingestion of beneficiaries CSV files (CONTRACT §2.1, §2.2): each corpus file in
+"""Ingestion of beneficiaries CSV files (docs/contract.md §2.1, §2.2): each corpus file in
 tests/fixtures/ingest/beneficiaries/, with the exact rows loaded, the exact
 rejection reasons and the ledger row. Expected values are read off the fixture by
 hand (the comment on each test says what the file exercises)."""

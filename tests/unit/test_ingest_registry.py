@@ -1,4 +1,4 @@
-"""The registry (models/sources.py) against the contract and the brief, and the
+"""The registry (models/sources.py) against the contract, and the
 pandera schemas and DDL generated from it (models/schemas.py)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.fixtures.ingest.builders import ingest_one
 COMMON = ["file_name", "row_number", "province_code", "province_list", "province_remapped"]
 
 
-def test_raw_columns_are_the_briefs():
+def test_raw_columns_are_the_registered_ones():
     assert [c.name for c in SOURCES["beneficiaries"].raw_columns] == COMMON + [
         "district", "commune", "year", "month", "group_code", "in_difficulty", "served", "comprehensive",
         "case_managed", "emergency_cases", "emergency_assisted", "monthly_allowance",

@@ -1,4 +1,4 @@
-"""Facilities and training files (CONTRACT §2.3, §2.4) and personal data (§5):
+"""Facilities and training files (docs/contract.md §2.3, §2.4) and personal data (§5):
 exact rows and reasons of the corpus files, every boolean spelling, the x/empty
 convention, and a scan of the whole warehouse for the IDs and names of the input."""
 
