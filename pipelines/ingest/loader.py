@@ -11,8 +11,11 @@ the folder alone, in lexical order of name:
 * a subfolder, FIFO, symbolic link (never followed: it could point anywhere on the
   server), a file of another type than .csv/.xlsx or whose name is not valid UTF-8 is
   ``not_read``, with the reason;
-* a file whose size or modification time changes between the listing and its reading,
-  or modified less than ``settle_seconds`` before the build started, is ``deferred``;
+* a file whose size or modification time changes between the listing and its reading
+  (or that is removed meanwhile), or modified less than ``settle_seconds`` before the
+  build started, is ``deferred``: read by a later build, and until then none of its
+  rows are in the tables (an earlier version of it leaves them, as it would be absent
+  from a build from empty);
 * a file with the same bytes (SHA-256) as a file loaded under an earlier name is
   ``skipped_duplicate``;
 * any other file is read and checked: ``loaded`` (its rows loaded or rejected) or
@@ -328,8 +331,10 @@ def _read(entry: Entry, settled_before_ns: int | None) -> _Prepared:
     try:
         data, before, after = _read_regular_file(path)
     except _Unreadable as exc:
-        return _Prepared(name, hashlib.sha256(b"unreadable\0" + os.fsencode(path.name)).hexdigest(),
-                         unreadable=str(exc))
+        sha = hashlib.sha256(b"unreadable\0" + os.fsencode(path.name)).hexdigest()
+        if not os.path.lexists(path):  # removed since the listing: still being moved?
+            return _Prepared(name, sha, deferred="removed while the build read it: deferred to the next build")
+        return _Prepared(name, sha, unreadable=str(exc))
     item = _Prepared(name, hashlib.sha256(data).hexdigest(), data)
     listed = (entry.size, entry.mtime_ns)
     if before != listed or after != listed or len(data) != entry.size:

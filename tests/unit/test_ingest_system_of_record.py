@@ -177,6 +177,22 @@ def test_a_file_that_changes_between_listing_and_reading_is_deferred(tmp_path, m
     assert ledger(con)[0][:5] == ("a.csv", "loaded", 3, 3, 0)
 
 
+def test_a_file_removed_between_listing_and_reading_is_deferred(tmp_path, monkeypatch):
+    folder = landing(tmp_path, {"a.csv": _file(2024, 5), "b.csv": _file(2023, 1)})
+    real = loader.list_entries
+
+    def listing_then_removal(path):
+        entries = real(path)
+        (folder / "a.csv").unlink()
+        return entries
+
+    monkeypatch.setattr(loader, "list_entries", listing_then_removal)
+    con = duckdb.connect()
+    _ingest(con, folder)
+    assert [r[:2] for r in ledger(con)] == [("a.csv", "deferred"), ("b.csv", "loaded")]
+    assert ledger(con)[0][5] == "removed while the build read it: deferred to the next build"
+
+
 def test_files_younger_than_the_settle_time_are_deferred(tmp_path):
     folder = landing(tmp_path, {"a.csv": _file(2024, 5), "b.csv": _file(2023, 1)})
     start = (folder / "a.csv").stat().st_mtime
