@@ -359,6 +359,9 @@ def _process_batch(spec: Source, items: list[_Prepared], pii_salt: str, resolver
             tables.append((item, read_file(item.name, item.data, spec)))
         except FileRejected as exc:
             item.processed = FileResult(spec.name, item.name, item.sha, REJECTED, message=str(exc)), None, None
+        except pl.exceptions.PolarsError as exc:  # a file polars cannot parse stops neither the build nor the source
+            message = f"the file cannot be parsed: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
+            item.processed = FileResult(spec.name, item.name, item.sha, REJECTED, message=message), None, None
         item.data = b""
     splits = apply_rules_batch([table.frame for _, table in tables], spec, resolver, pii_salt)
     # The rows are checked against the raw table's pandera schema once per run, by the

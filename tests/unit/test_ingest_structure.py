@@ -138,3 +138,25 @@ def test_every_physical_data_line_is_loaded_or_rejected(tmp_path_factory, lines,
         "select line_number from audit.rejected_rows union all"
         " select row_number + 1 from raw.facilities order by 1").fetchall()]
     assert lines_seen == list(range(2, len(lines) + 2))
+
+
+def test_a_file_polars_cannot_parse_is_rejected_and_the_others_load(tmp_path, monkeypatch):
+    # Whatever polars raises while reading one file, that file is rejected with the
+    # reason and the other files of the source still load.
+    import polars as pl
+
+    from pipelines.ingest import loader
+
+    real = loader.read_file
+
+    def failing(file_name, data, source):
+        if file_name == "a.csv":
+            raise pl.exceptions.ComputeError("could not parse `Nhà 12\" ABC` as dtype str")
+        return real(file_name, data, source)
+
+    monkeypatch.setattr(loader, "read_file", failing)
+    row = F_HEAD + "F1,Trạm 1,Cà Mau,2024,health\n"
+    con = duckdb.connect()
+    run(con, "facilities", landing(tmp_path, {"a.csv": row, "b.csv": row.replace("F1", "F2")}))
+    assert [r[:2] for r in ledger(con)] == [("a.csv", "rejected"), ("b.csv", "loaded")]
+    assert ledger(con)[0][5] == 'the file cannot be parsed: could not parse `Nhà 12" ABC` as dtype str'
