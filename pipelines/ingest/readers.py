@@ -450,11 +450,11 @@ def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> tupl
     if quoted:
         records, problems = _quoted_records(lines, quoted, delimiter, first_line)
         redo = sorted(records.keys() | problems.keys())
-        rows = [
-            [*(records.get(i, []) + [None] * width)[:width], problems.get(i) or _width_problem(records.get(i, []), width)]
-            for i in redo
-        ]
-        fixed = pl.DataFrame(rows, schema=[*names, STRUCTURE], orient="row").select(
+        padding = [None] * width
+        cells_of = [(records.get(i, []) + padding)[:width] for i in redo]
+        columns = dict(zip(names, zip(*cells_of))) if redo else dict.fromkeys(names, ())
+        columns[STRUCTURE] = tuple(problems.get(i) or _width_problem(records.get(i, []), width) for i in redo)
+        fixed = pl.DataFrame(columns, schema=dict.fromkeys([*names, STRUCTURE], pl.String)).select(
             pl.Series("__idx", redo, dtype=pl.UInt32),
             pl.lit(True).alias("__redo"),
             *(clean(pl.col(n), normalize=False).alias(n + "__q") for n in names),
