@@ -126,6 +126,22 @@ def test_an_empty_or_missing_folder_withdraws_nothing_without_the_setting(tmp_pa
     assert len(raw_rows(con, "beneficiaries", "file_name")) == 2
 
 
+def test_the_same_bytes_under_an_earlier_name_take_over_as_from_empty(tmp_path):
+    # From empty, the first name (lexical order) with given bytes is loaded and the later
+    # ones are duplicates; an incremental build on the same folder must agree.
+    folder = landing(tmp_path, {"b.csv": _file(2024, 5)})
+    con = duckdb.connect()
+    _ingest(con, folder)
+    (folder / "a.csv").write_text(_file(2024, 5), encoding="utf-8")
+    _ingest(con, folder)
+    assert [r[:2] for r in ledger(con)] == [("a.csv", "loaded"), ("b.csv", "skipped_duplicate")]
+    assert {r[0] for r in raw_rows(con, "beneficiaries", "file_name")} == {"a.csv"}
+    (folder / "a.csv").unlink()
+    _ingest(con, folder, allow_withdrawal=True)  # the only loaded file: more than half of the source
+    assert [r[:2] for r in ledger(con)] == [("a.csv", "withdrawn"), ("b.csv", "loaded")]
+    assert {r[0] for r in raw_rows(con, "beneficiaries", "file_name")} == {"b.csv"}
+
+
 def test_uploads_in_progress_are_not_read_nor_in_the_ledger(tmp_path):
     names = [".a.csv", "~a.csv", "~$a.xlsx", "a.csv.part", "a.csv.tmp", "a.csv.crdownload", "a.csv.partial", "A.CSV.PART"]
     folder = landing(tmp_path, {name: _file(2024, 5) for name in names} | {"b.csv": _file(2023, 1)})
