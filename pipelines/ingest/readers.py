@@ -491,6 +491,7 @@ def read_csv(data: bytes, source: Source) -> RawTable:
         raise FileRejected(problem)
     offset = ends[header.index]
     first_line = text.count("\n", 0, offset) + 1  # the header's record ends with its newline
+    _check_width(header)  # before a frame of that many columns is built
     width = max((i + 1 for i, c in enumerate(header.cells) if c), default=0)
     cells, lines, structure = _split_lines(text[offset:], delimiter, width, first_line)
     table = _shape(cells, lines, header, source, structure)
