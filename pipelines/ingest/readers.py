@@ -413,12 +413,79 @@ def _width_problem(cells: list[str], width: int) -> str | None:
     return None
 
 
+_REGEX_DELIMITERS = {",": ",", ";": ";", "\t": "\\t"}
+
+
+def _fixed(idx: list[int], cells: pl.DataFrame, structure: pl.Series) -> pl.DataFrame:
+    """The rows that replace lines ``idx`` (cells by position, clean; structure problem)."""
+    return cells.select(
+        pl.Series("__idx", idx, dtype=pl.UInt32),
+        pl.lit(True).alias("__redo"),
+        *(clean(pl.col(n), normalize=False).alias(n + "__q") for n in cells.columns),
+        structure.alias(STRUCTURE + "__q"),
+    )
+
+
+def _quoted_lines(lines: pl.Series, has_quote: pl.Series, delimiter: str, width: int,
+                  first_line: int) -> pl.DataFrame:
+    """The rows of the lines holding a quote. A line whose every cell is either quoted
+    whole (``"a, b"``, ``"a ""b"" c"``) or holds no quote is a record of that line alone:
+    polars parses those, at most ``width`` cells each. The others (a quote inside a
+    cell, an open quote, more cells than the header) go to the csv module, in order;
+    a record left open there also replaces the lines it swallows."""
+    names = [f"c{i}" for i in range(width)]
+    d = _REGEX_DELIMITERS[delimiter]
+    quoted_cell = '"(?:[^"]|"")*"'
+    cell = f'(?:{quoted_cell}|[^"{d}]*)'
+    quoted = has_quote.arg_true()
+    candidates = pl.DataFrame({"i": quoted, "line": lines.gather(quoted)}).with_columns(
+        (pl.col("line").str.replace_all(quoted_cell, "").str.count_matches(delimiter, literal=True) + 1).alias("n")
+    ).filter(pl.col("line").str.contains(f"^{cell}(?:{d}{cell})*$") & (pl.col("n") <= width))
+    plain = candidates["i"].to_list()
+    frames = []
+    if plain:
+        try:
+            parsed = pl.read_csv(
+                candidates["line"].str.join("\n").item().encode("utf-8"), has_header=False, separator=delimiter,
+                quote_char='"', schema=dict.fromkeys(names, pl.String), truncate_ragged_lines=True,
+                missing_columns="insert", extra_columns="ignore", raise_if_empty=False,
+            )
+        except pl.exceptions.PolarsError:
+            parsed = None
+        if parsed is not None and parsed.height == len(plain):
+            n = candidates["n"]
+            filled = parsed.select(
+                ~pl.all_horizontal(clean(pl.col(c), normalize=False).is_null() for c in names)
+            ).to_series()
+            structure = pl.select(
+                pl.when(filled & (n < width)).then(pl.format(f"row has {{}} cells, the header has {width}", n))
+            ).to_series()
+            frames.append((plain, parsed, structure))
+        else:
+            plain = []
+    done = set(plain)
+    records, problems = _quoted_records(lines, [i for i in quoted.to_list() if i not in done], delimiter, first_line)
+    if frames and problems:  # a record left open swallowed some of those lines
+        idx, parsed, structure = frames[0]
+        keep = pl.Series([i not in problems for i in idx])
+        frames[0] = ([i for i in idx if i not in problems], parsed.filter(keep), structure.filter(keep))
+    redo = sorted(records.keys() | problems.keys())
+    padding = [None] * width
+    cells_of = [(records.get(i, []) + padding)[:width] for i in redo]
+    columns = dict(zip(names, zip(*cells_of))) if redo else dict.fromkeys(names, ())
+    structure = pl.Series(
+        [problems.get(i) or _width_problem(records.get(i, []), width) for i in redo], dtype=pl.String
+    )
+    frames.append((redo, pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String)), structure))
+    return pl.concat([_fixed(idx, cells, structure) for idx, cells, structure in frames])
+
+
 def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
     """The physical lines of ``rest`` (the text under the header) as clean cells by
     position, each line's number and its structure problem (see the module doc).
 
-    polars splits every line on the delimiter, quotes ignored; the lines holding a quote
-    are then parsed again by the csv module and their rows replaced."""
+    polars splits every line on the delimiter, quotes ignored; the rows of the lines
+    holding a quote are then replaced (``_quoted_lines``)."""
     raw = rest.encode("utf-8")
     lines = _physical_lines(rest, raw)
     names = [f"c{i}" for i in range(width)]
@@ -446,20 +513,8 @@ def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> tupl
         .then(pl.format(f"row has {{}} cells, the header has {width}", "__count"))
         .alias(STRUCTURE)
     ).drop("__count")
-    quoted = has_quote.arg_true().to_list()
-    if quoted:
-        records, problems = _quoted_records(lines, quoted, delimiter, first_line)
-        redo = sorted(records.keys() | problems.keys())
-        padding = [None] * width
-        cells_of = [(records.get(i, []) + padding)[:width] for i in redo]
-        columns = dict(zip(names, zip(*cells_of))) if redo else dict.fromkeys(names, ())
-        columns[STRUCTURE] = tuple(problems.get(i) or _width_problem(records.get(i, []), width) for i in redo)
-        fixed = pl.DataFrame(columns, schema=dict.fromkeys([*names, STRUCTURE], pl.String)).select(
-            pl.Series("__idx", redo, dtype=pl.UInt32),
-            pl.lit(True).alias("__redo"),
-            *(clean(pl.col(n), normalize=False).alias(n + "__q") for n in names),
-            pl.col(STRUCTURE).alias(STRUCTURE + "__q"),
-        )
+    if has_quote.any():
+        fixed = _quoted_lines(lines, has_quote, delimiter, width, first_line)
         frame = frame.join(fixed, on="__idx", how="left", maintain_order="left").select(
             "__idx",
             *(pl.when(pl.col("__redo")).then(pl.col(n + "__q")).otherwise(pl.col(n)).alias(n)

@@ -160,3 +160,33 @@ def test_a_file_polars_cannot_parse_is_rejected_and_the_others_load(tmp_path, mo
     run(con, "facilities", landing(tmp_path, {"a.csv": row, "b.csv": row.replace("F1", "F2")}))
     assert [r[:2] for r in ledger(con)] == [("a.csv", "rejected"), ("b.csv", "loaded")]
     assert ledger(con)[0][5] == 'the file cannot be parsed: could not parse `Nhà 12" ABC` as dtype str'
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lines=st.lists(st.lists(st.sampled_from(["ab", "Nhà", " ", ",", '"', '""', "=", "\t"]), max_size=8).map("".join),
+                   max_size=10),
+    width=st.integers(1, 4),
+)
+def test_the_fast_paths_read_each_line_as_the_csv_module_does(lines, width):
+    # polars splits the lines without quotes and those whose cells are quoted whole; the
+    # csv module reads the others: every line must come out as the csv module alone
+    # (a record per line, in order, a quote left open swallowing the lines after it) reads it.
+    from pipelines.ingest import readers
+
+    text = "\n".join(lines) + "\n" if lines else ""
+    cells, numbers, structure = readers._split_lines(text, ",", width, 2)
+    series = readers._physical_lines(text, text.encode())
+    records, problems = readers._quoted_records(series, list(range(len(series))), ",", 2)
+
+    def clean(cell):
+        return cell.strip() or None
+
+    expected = [
+        ([clean(c) if c is not None else None for c in (records.get(i, []) + [None] * width)[:width]],
+         problems.get(i) or readers._width_problem(records.get(i, []), width))
+        for i in range(len(series))
+    ]
+    got = list(zip([list(r) for r in cells.iter_rows()], structure.to_list()))
+    assert got == expected
+    assert numbers.to_list() == list(range(2, 2 + len(series)))
