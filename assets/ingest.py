@@ -8,14 +8,14 @@ import polars as pl
 from assets._common import preview_md
 from pipelines.config import SOURCES
 from pipelines.expectations import start_child as start_expectations_child
-from pipelines.ingest import IngestReport, ingest_source
+from pipelines.ingest import IngestReport, WithdrawalRefused, ingest_source
 from pipelines.resources import WarehouseResource
 from pipelines.sql_models import qualified_name
 
 DESCRIPTIONS = {
-    "beneficiaries": "Beneficiary counts reported by province, district or commune (CONTRACT §2.2).",
-    "facilities": "Yearly rosters of social assistance facilities and other units (CONTRACT §2.3).",
-    "training": "Training records, one per person and course; person_id pseudonymised (CONTRACT §2.4).",
+    "beneficiaries": "Beneficiary counts reported by province, district or commune (docs/contract.md §2.2).",
+    "facilities": "Yearly rosters of social assistance facilities and other units (docs/contract.md §2.3).",
+    "training": "Training records, one per person and course; person_id pseudonymised (docs/contract.md §2.4).",
 }
 NO_REJECTIONS = "no_rejected_rows"
 RAW_CONTRACT = "raw_contract"
@@ -72,20 +72,52 @@ def _contract_check(con, source: str, report: IngestReport) -> dg.AssetCheckResu
 
 
 def _report_metadata(report: IngestReport) -> dict:
-    rejections = pl.DataFrame(
-        report.rejections,
-        schema={"file_name": pl.Utf8, "row_number": pl.Int64, "column_name": pl.Utf8, "reason": pl.Utf8},
-        orient="row",
+    rejections = pl.DataFrame(report.rejections).select(
+        "file_name", "line_number", "row_number", "column_name", "reason"
     ) if report.rejections else pl.DataFrame()
     return {
         "files_seen": report.files_seen,
         "files_loaded": report.files_loaded,
         "files_skipped": report.files_skipped,
         "files_rejected": report.files_rejected,
+        "files_deferred": report.files_deferred,
+        "files_not_read": report.files_not_read,
+        "files_withdrawn": dg.MetadataValue.json(report.withdrawn),
         "rows_loaded": report.rows_loaded,
         "rows_rejected": report.rows_rejected,
         "rejections_preview": dg.MetadataValue.md(preview_md(rejections, 20) if rejections.height else "_none_"),
     }
+
+
+def _rejections_in_force(con, source: str) -> dg.AssetCheckResult:
+    """The warning check: the rows and files of ``source`` that the ledger still holds as
+    rejected (the files in force, whichever build read them), not only this run's."""
+    (rows, files), = con.execute(
+        "select (select count(*) from audit.rejected_rows where source = ?),"
+        " (select count(*) from audit.ingested_files where source = ? and status = 'rejected')",
+        [source, source],
+    ).fetchall()
+    preview = con.sql(
+        "select file_name, line_number, row_number, column_name, reason from audit.rejected_rows"
+        " where source = ? order by file_name, row_number limit 20",
+        params=[source],
+    ).pl()
+    return dg.AssetCheckResult(
+        check_name=NO_REJECTIONS,
+        passed=rows == 0 and files == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "rows_rejected": rows,
+            "files_rejected": files,
+            "preview": dg.MetadataValue.md(preview_md(preview, 20) if preview.height else "_none_"),
+        },
+    )
+
+
+def _run_start(context: dg.AssetExecutionContext) -> float | None:
+    """When the build started (UNIX time), as the instance recorded it."""
+    record = context.instance.get_run_record_by_id(context.run_id) if context.instance else None
+    return record.start_time if record is not None else None
 
 
 def build_ingest_asset(source: str) -> dg.AssetsDefinition:
@@ -98,7 +130,9 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
         description=(
             f"{DESCRIPTIONS[source]} Files of TGXH_RAW_DIR/{source}/ in lexical order; a file "
             "already ingested (same SHA-256) is skipped; bad rows go to audit.rejected_rows with a "
-            "reason and unreadable files to audit.ingested_files with status rejected."
+            "reason and unreadable files to audit.ingested_files with status rejected. The tables "
+            "follow the folder: a file gone from it is withdrawn (its rows leave); a build that would "
+            "withdraw more than half of the source's files fails unless TGXH_ALLOW_WITHDRAWAL=1."
         ),
         check_specs=[
             dg.AssetCheckSpec(
@@ -111,39 +145,44 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
             dg.AssetCheckSpec(
                 NO_REJECTIONS,
                 asset=["raw", source],
-                description="Fails (as a warning) when this run rejected any row or file.",
+                description="Fails (as a warning) while the ledger holds rejected rows or files of "
+                "this source (whichever build rejected them).",
             )
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = warehouse.settings()
         with warehouse.connect(context) as con:
-            report = ingest_source(con, source, settings.source_dir(source), settings.pii_salt)
-            if report.files_loaded or report.files_rejected:
+            try:
+                report = ingest_source(
+                    con, source, settings.source_dir(source), settings.pii_salt,
+                    build_id=context.run_id,
+                    settle_seconds=settings.settle_seconds,
+                    allow_withdrawal=settings.allow_withdrawal,
+                    started_at=_run_start(context),
+                )
+            except WithdrawalRefused as exc:
+                raise dg.Failure(description=str(exc)) from None
+            if any(f.recorded for f in report.files):
                 # the marts will change, so the Great Expectations suite will run: start importing it
                 start_expectations_child()
             (row_count,), = con.execute(f"select count(*) from {qualified_name('raw', source)}").fetchall()
             contract = _contract_check(con, source, report)
+            rejections = _rejections_in_force(con, source)
         metadata = _report_metadata(report)
         context.log.info(
             f"{source}: {report.files_loaded} files loaded, {report.files_skipped} skipped, "
-            f"{report.files_rejected} rejected; {report.rows_loaded} rows loaded, {report.rows_rejected} rejected"
+            f"{report.files_rejected} rejected, {report.files_deferred} deferred, {report.files_not_read} not read; "
+            f"{report.rows_loaded} rows loaded, {report.rows_rejected} rejected"
         )
+        if report.withdrawn:
+            context.log.warning(
+                f"{source}: {len(report.withdrawn)} files withdrawn (gone from the folder, their rows left "
+                f"the tables): {', '.join(report.withdrawn)}"
+            )
         return dg.MaterializeResult(
             metadata={"row_count": row_count, **metadata},
-            check_results=[
-                contract,
-                dg.AssetCheckResult(
-                    check_name=NO_REJECTIONS,
-                    passed=report.rows_rejected == 0 and report.files_rejected == 0,
-                    severity=dg.AssetCheckSeverity.WARN,
-                    metadata={
-                        "rows_rejected": report.rows_rejected,
-                        "files_rejected": report.files_rejected,
-                        "preview": metadata["rejections_preview"],
-                    },
-                )
-            ],
+            check_results=[contract, rejections],
         )
 
     return _ingest

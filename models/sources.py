@@ -1,7 +1,7 @@
-"""The registry of the three raw sources (CONTRACT §2): one place that describes
+"""The registry of the three raw sources (docs/contract.md §2): one place that describes
 every accepted column, its Vietnamese headers, type, unit and meaning, the
 enumerations with their Vietnamese labels, the keys and row rules, and the raw and
-audit tables ingestion writes (brief: "Warehouse tables produced by ingestion").
+audit tables ingestion writes.
 
 Everything else is generated from here: the header matcher and parsers of
 ``pipelines.ingest``, the pandera schemas of ``models.schemas``, and the DuckDB
@@ -62,7 +62,7 @@ class Field:
     duckdb_type: str | None = None
     """Override of the raw column type (default from ``type``)."""
     pii: Literal["pseudonymise", "drop"] | None = None
-    """Personal data (CONTRACT §5): replaced by a salted hash, or dropped."""
+    """Personal data (docs/contract.md §5): replaced by a salted hash, or dropped."""
 
     @property
     def output_name(self) -> str | None:
@@ -207,7 +207,7 @@ class Source:
         return tuple(out)
 
 
-# --- enumerations (CONTRACT §2.2–2.4) -----------------------------------------
+# --- enumerations (docs/contract.md §2.2–2.4) -----------------------------------------
 
 BENEFICIARY_GROUPS = Enumeration("beneficiary_group", {
     "elderly": ("Người cao tuổi",),
@@ -301,7 +301,7 @@ def _count(name: str, header: str, description: str, unit: str = "people") -> Fi
 
 BENEFICIARIES = Source(
     name="beneficiaries",
-    description="Beneficiary counts reported by province, district or commune (CONTRACT §2.2).",
+    description="Beneficiary counts reported by province, district or commune (docs/contract.md §2.2).",
     fields=(
         _province("Province name or code, resolved to province_code."),
         Field("district", ("Huyện/Thị xã/Thành phố thuộc tỉnh", "Huyện", "Quận/Huyện"), "text",
@@ -341,7 +341,7 @@ BENEFICIARIES = Source(
 
 FACILITIES = Source(
     name="facilities",
-    description="Roster of social assistance facilities and other units, one snapshot per year (CONTRACT §2.3).",
+    description="Roster of social assistance facilities and other units, one snapshot per year (docs/contract.md §2.3).",
     fields=(
         Field("facility_id", ("Mã cơ sở",), "text", "Stable unit code.", required=True, label=True),
         Field("name", ("Tên cơ sở",), "text", "Name of the unit.", required=True, label=True),
@@ -369,7 +369,7 @@ FACILITIES = Source(
 
 TRAINING = Source(
     name="training",
-    description="Social-work training: one row per person per course (CONTRACT §2.4).",
+    description="Social-work training: one row per person per course (docs/contract.md §2.4).",
     fields=(
         Field("record_id", ("Mã bản ghi",), "text", "Record identifier.", required=True, label=True),
         Field("person_id", ("Số CCCD/CMND", "Số CCCD", "Số CMND", "CCCD/CMND"), "text",
@@ -396,16 +396,39 @@ SOURCES: dict[str, Source] = {s.name: s for s in (BENEFICIARIES, FACILITIES, TRA
 
 # --- audit tables ---------------------------------------------------------------
 
-INGESTED_FILES = (
+FILE_STATUSES = Enumeration("file_status", {
+    "loaded": (), "rejected": (), "skipped_duplicate": (), "deferred": (), "withdrawn": (), "not_read": (),
+})
+_LEDGER_COLUMNS = (
     RawColumn("source", "VARCHAR", False, "Source folder: beneficiaries, facilities or training."),
-    RawColumn("file_name", "VARCHAR", False, "Base name of the file."),
-    RawColumn("sha256", "VARCHAR", False, "SHA-256 of the file's bytes.", pattern=r"^[0-9a-f]{64}$"),
-    RawColumn("status", "VARCHAR", False, "loaded, rejected (unreadable file) or skipped_duplicate.",
-              enum=Enumeration("file_status", {"loaded": (), "rejected": (), "skipped_duplicate": ()})),
-    RawColumn("rows_read", "BIGINT", False, "Data rows read (rows_loaded + rows_rejected).", min_value=0),
+    RawColumn("file_name", "VARCHAR", False, "Base name of the file (or other entry) of the source folder."),
+    RawColumn(
+        "sha256", "VARCHAR", False,
+        "SHA-256 of the file's bytes; for an entry that is not read, of its name (and link target).",
+        pattern=r"^[0-9a-f]{64}$",
+    ),
+    RawColumn(
+        "status", "VARCHAR", False,
+        "loaded; rejected (the file cannot be read at all); skipped_duplicate (same bytes as a file "
+        "loaded under an earlier name); deferred (still being written: read by a later build); "
+        "withdrawn (loaded earlier, gone from the folder now: its rows left the tables); not_read "
+        "(a subfolder, FIFO, symbolic link or unknown file type).",
+        enum=FILE_STATUSES,
+    ),
+    RawColumn("rows_read", "BIGINT", False,
+              "Data lines (CSV) or rows (XLSX) of the file, rows_loaded + rows_rejected.", min_value=0),
     RawColumn("rows_loaded", "BIGINT", False, "Rows loaded into the raw table.", min_value=0),
     RawColumn("rows_rejected", "BIGINT", False, "Rows written to audit.rejected_rows.", min_value=0),
-    RawColumn("message", "VARCHAR", True, "Why a file was rejected or skipped; ignored columns; notes."),
+    RawColumn("message", "VARCHAR", True,
+              "Why a file was rejected, skipped, deferred, withdrawn or not read; ignored columns; notes."),
+)
+INGESTED_FILES = _LEDGER_COLUMNS
+
+FILE_VERSIONS = (
+    *_LEDGER_COLUMNS,
+    RawColumn("replaced_by_build", "VARCHAR", False,
+              "The build (Dagster run id) that replaced this version with another one of the same file "
+              "name, or withdrew it."),
 )
 
 REJECTED_ROWS = (
@@ -413,22 +436,41 @@ REJECTED_ROWS = (
     RawColumn("file_name", "VARCHAR", False, "Base name of the file."),
     RawColumn("row_number", "INTEGER", False, "1-based data row after the header.", min_value=1),
     RawColumn("column_name", "VARCHAR", True, "First offending column; NULL when the whole row is at fault."),
-    RawColumn("reason", "VARCHAR", False, "Every problem of the row, joined by '; '."),
+    RawColumn("reason", "VARCHAR", False,
+              "Every problem of the row, joined by '; ' (a duplicate key names the key and the line of the "
+              "other row)."),
+    RawColumn(
+        "line_number", "BIGINT", True,
+        "The row as the file's own program shows it: the line of a CSV file (1 = its first line), "
+        "the row of an Excel sheet. NULL for rows rejected before line numbers were recorded.",
+        min_value=1,
+    ),
 )
 
 FILE_STATE = (
     RawColumn("source", "VARCHAR", False, "Source folder."),
     RawColumn("file_name", "VARCHAR", False, "Base name of the file."),
     RawColumn("sha256", "VARCHAR", False, "SHA-256 of the bytes the warehouse currently holds for this name."),
-    RawColumn("status", "VARCHAR", False, "Status of that version: loaded, rejected or skipped_duplicate."),
+    RawColumn("status", "VARCHAR", False, "Status of that version (as in audit.ingested_files).",
+              enum=FILE_STATUSES),
 )
-"""Internal bookkeeping (not part of the contract): the current version of each file name,
-so a reverted or resubmitted file is recognised without an ordering column in the ledger."""
+"""Internal bookkeeping: the current version of each file name, the part of the ledger
+that the SQL models' state reads (pipelines/model_state.py)."""
 
 AUDIT_TABLES: dict[str, tuple[RawColumn, ...]] = {
     "audit.ingested_files": INGESTED_FILES,
     "audit.rejected_rows": REJECTED_ROWS,
     "audit.ingest_file_state": FILE_STATE,
+    "audit.ingested_file_versions": FILE_VERSIONS,
+}
+AUDIT_DESCRIPTIONS: dict[str, str] = {
+    "audit.ingested_files": "The file ledger: one row per file name in the source folders (its current "
+    "version), plus one per withdrawn file; sum(rows_loaded) equals the rows of the raw tables.",
+    "audit.rejected_rows": "Every data row of a file in force that was not loaded, with the reason.",
+    "audit.ingest_file_state": "Current version (SHA-256 and status) of each file name of the ledger; "
+    "the SQL models are rebuilt when it changes.",
+    "audit.ingested_file_versions": "Earlier versions of the ledger's rows: a file replaced by other "
+    "bytes under the same name, withdrawn, or gone from the folder, with the build that replaced it.",
 }
 
 

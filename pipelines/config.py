@@ -45,6 +45,10 @@ class Settings:
     warehouse: Path
     pii_salt: str
     reports_dir: Path
+    settle_seconds: float = 0
+    """``TGXH_SETTLE_SECONDS``: files modified less than this before the build are deferred."""
+    allow_withdrawal: bool = False
+    """``TGXH_ALLOW_WITHDRAWAL=1``: a build may withdraw more than half of a source's files."""
 
     @classmethod
     def from_env(
@@ -66,6 +70,8 @@ class Settings:
             warehouse=_resolve(warehouse or env.get("TGXH_WAREHOUSE") or DEFAULT_WAREHOUSE),
             pii_salt=salt,
             reports_dir=_resolve(reports_dir or env.get("TGXH_REPORTS_DIR") or DEFAULT_REPORTS_DIR),
+            settle_seconds=float(env.get("TGXH_SETTLE_SECONDS") or 0),
+            allow_withdrawal=env.get("TGXH_ALLOW_WITHDRAWAL") == "1",
         )
 
     def source_dir(self, source: str) -> Path:

@@ -1,4 +1,4 @@
-"""Ingestion of the raw landing folders (CONTRACT §2) into ``raw.*`` and ``audit.*``.
+"""Ingestion of the raw landing folders (docs/contract.md §2) into ``raw.*`` and ``audit.*``.
 
 Pure Python (no Dagster): the ingest assets call ``ingest_source`` once per source.
 
@@ -12,17 +12,17 @@ transactions, DuckDB).
 from pipelines.ingest.loader import (
     FileResult,
     IngestReport,
+    WithdrawalRefused,
     ensure_tables,
-    ingest_file,
     ingest_source,
-    list_files,
+    list_entries,
 )
 
 __all__ = [
     "FileResult",
     "IngestReport",
+    "WithdrawalRefused",
     "ensure_tables",
-    "ingest_file",
     "ingest_source",
-    "list_files",
+    "list_entries",
 ]

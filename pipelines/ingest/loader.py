@@ -1,25 +1,40 @@
-"""Ingestion of one source folder into DuckDB (CONTRACT §2, brief "Warehouse tables
-produced by ingestion"): the ledger ``audit.ingested_files``, the rejected rows
+"""Ingestion of one source folder into DuckDB (docs/contract.md §2.1 and §4): the ledger
+``audit.ingested_files``, its history ``audit.ingested_file_versions``, the rejected rows
 ``audit.rejected_rows`` and the raw table ``raw.<source>``.
 
-Per file, in lexical order of file name (files are checked and written in batches, a
-batch in one transaction, so a file is written whole or not at all):
+The raw folder is the system of record: a build leaves the tables as a build from an
+empty warehouse would on the same folder. What each entry of the folder is follows from
+the folder alone, in lexical order of name:
 
-* a file name whose current bytes (SHA-256) were already processed is skipped
-  silently, so re-running on the same folder changes nothing;
-* the same bytes as a file currently loaded under another name -> a
-  ``skipped_duplicate`` ledger row, no data;
-* otherwise the file is read and checked, and its loaded rows, rejected rows and
-  ledger row are written in the same transaction; rows of an earlier version of the same file
-  name (raw and rejected) are replaced. A file that cannot be read gets a
-  ``rejected`` ledger row with the reason.
+* a name of an upload in progress (``.*``, ``~*``, ``*.part``, ``*.tmp``,
+  ``*.crdownload``, ``*.partial``) is not an entry of the folder: not read, no ledger row;
+* a subfolder, FIFO, symbolic link (never followed: it could point anywhere on the
+  server), a file of another type than .csv/.xlsx or whose name is not valid UTF-8 is
+  ``not_read``, with the reason;
+* a file whose size or modification time changes between the listing and its reading
+  (or that is removed meanwhile), or modified less than ``settle_seconds`` before the
+  build started, is ``deferred``: read by a later build, and until then none of its
+  rows are in the tables (an earlier version of it leaves them, as it would be absent
+  from a build from empty);
+* a file with the same bytes (SHA-256) as a file loaded under an earlier name is
+  ``skipped_duplicate``;
+* any other file is read and checked: ``loaded`` (its rows loaded or rejected) or
+  ``rejected`` (it cannot be read at all);
+* a name of the ledger that is no longer in the folder leaves: a file that was loaded
+  becomes ``withdrawn`` (its rows leave the tables), any other ledger row goes.
 
-The bookkeeping table ``audit.ingest_file_state`` remembers the current version of
-each file name (the contract's ledger has no ordering column).
+The ledger holds one row per name; only the names whose row changes are written, so a
+file already ingested in its current bytes costs one hash. A replaced row moves to
+``audit.ingested_file_versions`` with the build that replaced it. A build that would
+withdraw more than half of the loaded files of a source (an unmounted or mistyped
+folder?) raises ``WithdrawalRefused`` before writing anything, unless told to go on.
 
-A landing folder holds the files themselves: a symbolic link is never followed (it
-could point anywhere on the server) and a file whose name is not valid UTF-8 cannot be
-named in the ledger faithfully; both get a ``rejected`` ledger row saying why.
+``audit.ingest_file_state`` repeats (source, name, SHA-256, status) of the ledger: it
+is what the SQL models' state reads (pipelines/model_state.py).
+
+Files are checked and written in batches, a batch in one transaction, so a file is
+written whole or not at all; worker threads read and check the next batches while the
+current one is written.
 """
 
 from __future__ import annotations
@@ -28,6 +43,7 @@ import hashlib
 import logging
 import os
 import stat
+import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -37,17 +53,36 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from models.sources import AUDIT_TABLES, SOURCES, Source, raw_table_ddl, table_ddl
+from models.sources import (
+    AUDIT_DESCRIPTIONS,
+    AUDIT_TABLES,
+    SOURCES,
+    Source,
+    raw_table_ddl,
+    table_ddl,
+)
 from pipelines.ingest.provinces import ProvinceResolver, default_resolver
-from pipelines.ingest.readers import FileRejected, read_file
+from pipelines.ingest.readers import FileRejected, read_file, unsupported_type
 from pipelines.ingest.rules import apply_rules_batch
 from pipelines.sql_models import transaction
 
 log = logging.getLogger(__name__)
 
 LOADED, REJECTED, SKIPPED = "loaded", "rejected", "skipped_duplicate"
+DEFERRED, WITHDRAWN, NOT_READ = "deferred", "withdrawn", "not_read"
 MAX_REPORTED_REJECTIONS = 10_000
 """``IngestReport.rejections`` keeps at most this many rows (all are in audit.rejected_rows)."""
+IN_PROGRESS_PREFIXES = (".", "~")
+IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
+"""Names of uploads in progress (and Office lock files ``~$*``): not entries of a folder."""
+ALLOW_WITHDRAWAL = "TGXH_ALLOW_WITHDRAWAL"
+"""The setting that lets a build withdraw more than half of a source's loaded files."""
+HISTORY = "audit.ingested_file_versions"
+LEDGER_COLUMNS = ("source", "file_name", "sha256", "status", "rows_read", "rows_loaded", "rows_rejected", "message")
+
+
+class WithdrawalRefused(Exception):
+    """The build would withdraw more than half of a source's loaded files."""
 
 
 @dataclass
@@ -63,7 +98,7 @@ class FileResult:
     rows_rejected: int = 0
     message: str | None = None
     recorded: bool = True
-    """False for a file skipped silently because this very version was already processed."""
+    """False for a file left as it was because its ledger row is unchanged."""
 
 
 @dataclass
@@ -75,20 +110,31 @@ class IngestReport:
     files_loaded: int = 0
     files_skipped: int = 0
     files_rejected: int = 0
+    files_deferred: int = 0
+    files_not_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    withdrawn: list[str] = field(default_factory=list)
+    """Files withdrawn by this run (loaded earlier, gone from the folder now)."""
     rejections: list[dict] = field(default_factory=list)
-    """Rejected rows of this run (source, file_name, row_number, column_name, reason), capped."""
+    """Rejected rows of this run (source, file_name, row_number, column_name, reason, line_number), capped."""
     files: list[FileResult] = field(default_factory=list)
 
     def add(self, result: FileResult, rejected: pl.DataFrame | None = None) -> None:
         """Count one file's result (and keep its rejected rows, up to the cap)."""
         self.files.append(result)
+        if result.status == WITHDRAWN:
+            self.withdrawn.append(result.file_name)
+            return
         self.files_seen += 1
         if result.status == LOADED:
             self.files_loaded += 1
         elif result.status == REJECTED:
             self.files_rejected += 1
+        elif result.status == DEFERRED:
+            self.files_deferred += 1
+        elif result.status == NOT_READ:
+            self.files_not_read += 1
         else:
             self.files_skipped += 1
         self.rows_loaded += result.rows_loaded
@@ -105,57 +151,118 @@ class _Arrow:
     def __init__(self, frame: pl.DataFrame) -> None:
         self.frame = frame
 
-    def __arrow_c_stream__(self, requested_schema=None):  # noqa: ANN001 - Arrow protocol
+    def __arrow_c_stream__(self, requested_schema=None):
         return self.frame.__arrow_c_stream__(requested_schema)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ``raw`` and ``audit`` schemas and the tables of ingestion if missing."""
+    """Create the ``raw`` and ``audit`` schemas and the tables of ingestion if missing;
+    bring the audit tables of an older warehouse to the current layout (new columns,
+    descriptions, one ledger row per file name)."""
     con.execute("create schema if not exists raw")
     con.execute("create schema if not exists audit")
-    existing = {
-        f"{s}.{t}"
-        for s, t in con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
-        ).fetchall()
-    }
+    columns: dict[str, set[str]] = {}
+    for s, t, c in con.execute(
+        "select schema_name, table_name, column_name from duckdb_columns() where database_name = current_database()"
+        " and schema_name in ('raw', 'audit')"
+    ).fetchall():
+        columns.setdefault(f"{s}.{t}", set()).add(c)
     for spec in SOURCES.values():
-        if spec.table not in existing:
+        if spec.table not in columns:
             for stmt in raw_table_ddl(spec):
                 con.execute(stmt)
-    for table, columns in AUDIT_TABLES.items():
-        if table not in existing:
-            for stmt in table_ddl(table, columns):
-                con.execute(stmt)
+    for table, cols in AUDIT_TABLES.items():
+        if table in columns:
+            for c in cols:
+                if c.name not in columns[table]:  # registry names and types, never data
+                    con.execute(f'alter table {table} add column "{c.name}" {c.duckdb_type}')
+        for stmt in table_ddl(table, cols, AUDIT_DESCRIPTIONS[table]):
+            con.execute(stmt)
+    if HISTORY not in columns and "audit.ingested_files" in columns:
+        _one_row_per_name(con)
 
 
-def list_files(folder: Path) -> list[Path]:
-    """The files of a landing folder in lexical order of name: not recursive; hidden
-    files (``.*``) and Office lock files (``~$*``) are not files of the folder.
-    Symbolic links are listed (wherever they point) so that they are rejected, not read."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        (
-            p for p in folder.iterdir()
-            if (p.is_symlink() or p.is_file()) and not p.name.startswith((".", "~$"))
-        ),
-        key=lambda p: p.name,
-    )
+def _one_row_per_name(con: duckdb.DuckDBPyConnection) -> None:
+    """A ledger written before it kept one row per file name: the rows of earlier versions
+    (all but the latest row of each name) move to the history table."""
+    with transaction(con):
+        con.execute(
+            "create temporary table __earlier as select rowid as id from (select rowid, row_number() over"
+            " (partition by source, file_name order by rowid desc) as n from audit.ingested_files) where n > 1"
+        )
+        cols = ", ".join(LEDGER_COLUMNS)
+        con.execute(
+            f"insert into {HISTORY} ({cols}, replaced_by_build) select {cols}, ? from audit.ingested_files"
+            " where rowid in (select id from __earlier)",
+            ["(a build before the ledger kept one row per file)"],
+        )
+        con.execute("delete from audit.ingested_files where rowid in (select id from __earlier)")
+        con.execute("drop table __earlier")
 
+
+# --- the entries of a source folder ---------------------------------------------------
 
 SYMLINK_MESSAGE = (
     "symbolic link: not read (a landing folder must hold the file itself; copy it here instead of linking)"
 )
+SUBFOLDER_MESSAGE = "subfolder: not read (only the files directly in the source folder are ingested)"
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def is_upload_in_progress(name: str) -> bool:
+    """A name that marks a file still being written (see ``IN_PROGRESS_SUFFIXES``)."""
+    return name.startswith(IN_PROGRESS_PREFIXES) or name.lower().endswith(IN_PROGRESS_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a source folder as listed at the start of the build."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    not_read: str | None
+    """Why the entry is not read; None for a file to read."""
+
+
+def _not_read_reason(name: str, st: os.stat_result) -> str | None:
+    if stat.S_ISLNK(st.st_mode):
+        return SYMLINK_MESSAGE
+    if stat.S_ISDIR(st.st_mode):
+        return SUBFOLDER_MESSAGE
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((k for test, k in _KINDS if test(st.st_mode)), "not a regular file")
+        return f"{kind}, not a regular file: not read"
+    _, bad_name = _ledger_name(name)
+    return bad_name or unsupported_type(name)
+
+
+def list_entries(folder: Path) -> list[Entry]:
+    """The entries of a source folder in lexical order of name (not recursive), without
+    the uploads in progress."""
+    if not folder.is_dir():
+        return []
+    entries = []
+    with os.scandir(folder) as found:
+        for item in found:
+            if is_upload_in_progress(item.name):
+                continue
+            try:
+                st = os.lstat(item.path)
+            except FileNotFoundError:  # gone since it was listed
+                continue
+            entries.append(Entry(Path(item.path), st.st_size, st.st_mtime_ns, _not_read_reason(item.name, st)))
+    return sorted(entries, key=lambda e: e.path.name)
 
 
 class _Unreadable(Exception):
-    """A landing-folder entry that is not read (symbolic link, not a regular file)."""
+    """A file that cannot be opened as a regular file."""
 
 
-def _read_regular_file(path: Path) -> bytes:
-    """The bytes of a regular file, opened without following a symbolic link (so a file
-    swapped for a link after listing is not followed either) and without blocking on a FIFO."""
+def _read_regular_file(path: Path) -> tuple[bytes, tuple[int, int], tuple[int, int]]:
+    """The bytes of a regular file and its (size, mtime) before and after reading,
+    opened without following a symbolic link (so a file swapped for a link after listing
+    is not followed either) and without blocking on a FIFO."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
@@ -164,9 +271,12 @@ def _read_regular_file(path: Path) -> bytes:
             raise _Unreadable(SYMLINK_MESSAGE) from None
         raise _Unreadable(f"cannot open the file: {exc.strerror}") from None
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+        before = os.fstat(fh.fileno())
+        if not stat.S_ISREG(before.st_mode):
             raise _Unreadable("not a regular file: not read")
-        return fh.read()
+        data = fh.read()
+        after = os.fstat(fh.fileno())
+    return data, (before.st_size, before.st_mtime_ns), (after.st_size, after.st_mtime_ns)
 
 
 def _ledger_name(name: str) -> tuple[str, str | None]:
@@ -191,6 +301,54 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         con.unregister("__ingest_frame")
 
 
+@dataclass
+class _Prepared:
+    """One folder entry read and hashed (and, unless it is unchanged, processed), with no
+    database access: the part of a file's ingestion that can run ahead of the writes."""
+
+    name: str
+    sha: str
+    data: bytes = b""
+    not_read: str | None = None
+    unreadable: str | None = None
+    deferred: str | None = None
+    processed: tuple[FileResult, pl.DataFrame | None, pl.DataFrame | None] | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.not_read is None and self.unreadable is None and self.deferred is None
+
+
+def _read(entry: Entry, settled_before_ns: int | None) -> _Prepared:
+    """Read and hash an entry (or say why it is not read or deferred)."""
+    path = entry.path
+    name, _ = _ledger_name(path.name)
+    if entry.not_read is not None:
+        # Nothing of the entry is read: the version recorded is that of its name (and link).
+        target = os.fsencode(os.readlink(path)) if path.is_symlink() else b""
+        sha = hashlib.sha256(b"not read\0" + os.fsencode(path.name) + b"\0" + target).hexdigest()
+        return _Prepared(name, sha, not_read=entry.not_read)
+    try:
+        data, before, after = _read_regular_file(path)
+    except _Unreadable as exc:
+        sha = hashlib.sha256(b"unreadable\0" + os.fsencode(path.name)).hexdigest()
+        if not os.path.lexists(path):  # removed since the listing: still being moved?
+            return _Prepared(name, sha, deferred="removed while the build read it: deferred to the next build")
+        return _Prepared(name, sha, unreadable=str(exc))
+    item = _Prepared(name, hashlib.sha256(data).hexdigest(), data)
+    listed = (entry.size, entry.mtime_ns)
+    if before != listed or after != listed or len(data) != entry.size:
+        item.deferred = "changed while the build read it (still being written?): deferred to the next build"
+    elif settled_before_ns is not None and entry.mtime_ns > settled_before_ns:
+        item.deferred = (
+            "modified less than TGXH_SETTLE_SECONDS before the build started (still being written?): "
+            "deferred to the next build"
+        )
+    if not item.readable:
+        item.data = b""
+    return item
+
+
 def _process_batch(spec: Source, items: list[_Prepared], pii_salt: str, resolver: ProvinceResolver) -> None:
     """Read and check the files of ``items`` (no database access): the rules run once on
     all the files that could be read (``apply_rules_batch``); sets each item's
@@ -201,6 +359,9 @@ def _process_batch(spec: Source, items: list[_Prepared], pii_salt: str, resolver
             tables.append((item, read_file(item.name, item.data, spec)))
         except FileRejected as exc:
             item.processed = FileResult(spec.name, item.name, item.sha, REJECTED, message=str(exc)), None, None
+        except pl.exceptions.PolarsError as exc:  # a file polars cannot parse stops neither the build nor the source
+            message = f"the file cannot be parsed: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
+            item.processed = FileResult(spec.name, item.name, item.sha, REJECTED, message=message), None, None
         item.data = b""
     splits = apply_rules_batch([table.frame for _, table in tables], spec, resolver, pii_salt)
     # The rows are checked against the raw table's pandera schema once per run, by the
@@ -213,6 +374,7 @@ def _process_batch(spec: Source, items: list[_Prepared], pii_salt: str, resolver
             "row_number",
             "column_name",
             "reason",
+            "line_number",
         )
         notes = table.notes()
         if table.frame.height == 0:
@@ -227,64 +389,42 @@ def _process_batch(spec: Source, items: list[_Prepared], pii_salt: str, resolver
         item.processed = result, loaded, rejected
 
 
-@dataclass
-class _Prepared:
-    """One landing-folder entry read, hashed and (unless it is unchanged) processed, with
-    no database access: the part of a file's ingestion that can run ahead of the writes."""
-
-    name: str
-    sha: str
-    refused: str | None
-    data: bytes
-    processed: tuple[FileResult, pl.DataFrame | None, pl.DataFrame | None] | None = None
-
-
-def _read(path: Path) -> _Prepared:
-    """Read and hash ``path`` (or say why it is not read)."""
-    name, refused = _ledger_name(path.name)
-    data = b""
-    if refused is None:
-        try:
-            data = _read_regular_file(path)
-        except _Unreadable as exc:
-            refused = str(exc)
-    if refused is not None:
-        # Nothing of the file is read: the version recorded is that of the link or name.
-        target = os.fsencode(os.readlink(path)) if path.is_symlink() else b""
-        sha = hashlib.sha256(b"not read\0" + os.fsencode(path.name) + b"\0" + target).hexdigest()
-    else:
-        sha = hashlib.sha256(data).hexdigest()
-    return _Prepared(name, sha, refused, data)
-
-
 def _prepare_batch(
-    paths: list[Path], spec: Source, pii_salt: str, resolver: ProvinceResolver, known: dict[str, str]
+    entries: list[Entry], spec: Source, pii_salt: str, resolver: ProvinceResolver,
+    in_force: dict[str, str], settled_before_ns: int | None,
 ) -> list[_Prepared]:
-    """Read and hash ``paths``; process those that ``known`` (file name -> SHA-256 last
-    ingested) does not say were ingested already in this very version."""
-    items = [_read(path) for path in paths]
-    _process_batch(
-        spec, [i for i in items if i.refused is None and known.get(i.name) != i.sha], pii_salt, resolver
-    )
+    """Read and hash ``entries``; process the readable files that ``in_force`` (file name
+    -> SHA-256 of its loaded or rejected version in the ledger) does not hold already."""
+    items = [_read(entry, settled_before_ns) for entry in entries]
+    for item in items:
+        if in_force.get(item.name) == item.sha:
+            item.data = b""  # unchanged: never processed again (see ``_Writer.decide``)
+    _process_batch(spec, [i for i in items if i.readable and i.data], pii_salt, resolver)
     return items
 
 
-class _Writer:
-    """Decides, in file-name order, what each prepared file is (unchanged, refused,
-    duplicate, loaded) and queues its writes; ``flush`` writes what is queued in one
-    transaction. The current version of every file name of the source is kept in memory
-    (read once from ``audit.ingest_file_state``), so deciding costs no query."""
+@dataclass(frozen=True)
+class _Row:
+    """A ledger row as the warehouse holds it."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, spec: Source) -> None:
-        self.con, self.spec = con, spec
+    sha: str
+    status: str
+    message: str | None
+
+
+class _Writer:
+    """Decides, in file-name order, what each entry of the folder is and queues the
+    writes of the names whose ledger row changes; ``flush`` writes what is queued in one
+    transaction. The ledger of the source is read once, so deciding costs no query."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: Source, build_id: str) -> None:
+        self.con, self.spec, self.build_id = con, spec, build_id
         rows = con.execute(
-            "select file_name, sha256, status from audit.ingest_file_state where source = ?", [spec.name]
+            "select file_name, sha256, status, message from audit.ingested_files where source = ?", [spec.name]
         ).fetchall()
-        self.state: dict[str, tuple[str, str]] = {name: (sha, status) for name, sha, status in rows}
-        self.loaded_by_sha: dict[str, set[str]] = {}
-        for name, (sha, status) in self.state.items():
-            if status == LOADED:
-                self.loaded_by_sha.setdefault(sha, set()).add(name)
+        self.ledger: dict[str, _Row] = {name: _Row(sha, status, msg) for name, sha, status, msg in rows}
+        self.claimed: dict[str, str] = {}
+        """SHA-256 -> the first name loaded with those bytes in this build's order."""
         self._clear()
 
     def _clear(self) -> None:
@@ -293,110 +433,124 @@ class _Writer:
         self.rejected: list[pl.DataFrame] = []
         self.results: list[FileResult] = []
 
-    def known(self) -> dict[str, str]:
-        """file name -> SHA-256 of its current version."""
-        return {name: sha for name, (sha, _) in self.state.items()}
+    def in_force(self) -> dict[str, str]:
+        """file name -> SHA-256 of its version loaded or rejected (read and checked)."""
+        return {name: row.sha for name, row in self.ledger.items() if row.status in (LOADED, REJECTED)}
 
-    def _loaded_elsewhere(self, sha: str, name: str) -> str | None:
-        others = self.loaded_by_sha.get(sha, set()) - {name}
-        return min(others) if others else None
+    def withdrawals(self, listed: set[str]) -> list[str]:
+        """The loaded files of the ledger that are not in ``listed``."""
+        return sorted(n for n, row in self.ledger.items() if row.status == LOADED and n not in listed)
 
-    def _record(self, result: FileResult, loaded: pl.DataFrame | None, rejected: pl.DataFrame | None) -> None:
-        name = result.file_name
-        if any(r.file_name == name for r in self.results):
+    def loaded_files(self) -> int:
+        return sum(row.status == LOADED for row in self.ledger.values())
+
+    def _record(self, name: str, result: FileResult | None,
+                loaded: pl.DataFrame | None = None, rejected: pl.DataFrame | None = None) -> None:
+        """Queue the replacement of ``name``'s ledger row (and rows) by ``result`` (None: none)."""
+        if any(r.file_name == name for r in self.results) or name in self.replaced:
             # Two entries with one ledger name (a name that is not UTF-8 is shown with
             # ``\xNN``, which a real name can spell): the first is written before the
             # second replaces it, as if they were in two batches.
             self.flush()
-        previous = self.state.get(name)
-        if previous is not None:
+        if name in self.ledger:
             self.replaced.append(name)
-            if previous[1] == LOADED:
-                self.loaded_by_sha[previous[0]].discard(name)
-        self.state[name] = (result.sha256, result.status)
-        if result.status == LOADED:
-            self.loaded_by_sha.setdefault(result.sha256, set()).add(name)
+            del self.ledger[name]
+        if result is None:
+            return
+        self.ledger[name] = _Row(result.sha256, result.status, result.message)
         self.results.append(result)
         for frames, frame in ((self.loaded, loaded), (self.rejected, rejected)):
             if frame is not None and frame.height:
                 frames.append(frame)
 
-    def decide(self, prepared: _Prepared, process) -> tuple[FileResult, pl.DataFrame | None]:
-        """What ``prepared`` is, its writes queued; ``process(prepared)`` processes it if
-        that was not done ahead. Returns its result and its rejected rows."""
-        source, name, sha = self.spec.name, prepared.name, prepared.sha
-        state = self.state.get(name)
-        if state is not None and state[0] == sha and (
-            state[1] != SKIPPED or self._loaded_elsewhere(sha, name) is not None
-        ):
+    def _unchanged(self, name: str, sha: str, status: str, message: str | None) -> bool:
+        return self.ledger.get(name) == _Row(sha, status, message)
+
+    def decide(self, item: _Prepared, process) -> tuple[FileResult, pl.DataFrame | None]:
+        """What ``item`` is, its writes queued; ``process(item)`` processes it if that was
+        not done ahead. Returns its result and its rejected rows."""
+        source, name, sha = self.spec.name, item.name, item.sha
+        if item.readable and sha in self.claimed:
+            status, message = SKIPPED, f"same content (SHA-256) as '{self.claimed[sha]}', already ingested"
+        elif not item.readable:
+            status = NOT_READ if item.not_read else DEFERRED if item.deferred else REJECTED
+            message = item.not_read or item.deferred or item.unreadable
+        else:
+            current = self.ledger.get(name)
+            if current is not None and current.sha == sha and current.status in (LOADED, REJECTED):
+                if current.status == LOADED:
+                    self.claimed[sha] = name
+                return FileResult(source, name, sha, SKIPPED, recorded=False,
+                                  message=f"unchanged since it was last ingested (then: {current.status})"), None
+            if item.processed is None:
+                process(item)
+            result, loaded, rejected = item.processed
+            if result.status == LOADED:
+                self.claimed[sha] = name
+            self._record(name, result, loaded, rejected)
+            return result, rejected
+        if self._unchanged(name, sha, status, message):
             return FileResult(source, name, sha, SKIPPED, recorded=False,
-                              message=f"unchanged since it was last ingested (then: {state[1]})"), None
-        if prepared.refused is not None:
-            result = FileResult(source, name, sha, REJECTED, message=prepared.refused)
-            self._record(result, None, None)
-            return result, None
-        other = self._loaded_elsewhere(sha, name)
-        if other is not None:
-            result = FileResult(source, name, sha, SKIPPED,
-                                message=f"same content (SHA-256) as '{other}', already ingested")
-            self._record(result, None, None)
-            return result, None
-        if prepared.processed is None:
-            process(prepared)
-        result, loaded, rejected = prepared.processed
-        self._record(result, loaded, rejected)
-        return result, rejected
+                              message=f"unchanged since it was last ingested (then: {status})"), None
+        result = FileResult(source, name, sha, status, message=message)
+        self._record(name, result)
+        return result, None
+
+    def leave(self, listed: set[str]) -> list[FileResult]:
+        """Queue what happens to the names of the ledger that are not in ``listed``: a
+        loaded file is withdrawn, any other row goes (to the history)."""
+        out = []
+        for name, row in sorted(self.ledger.items()):
+            if name in listed or row.status == WITHDRAWN:
+                continue
+            if row.status == LOADED:
+                result = FileResult(
+                    self.spec.name, name, row.sha, WITHDRAWN,
+                    message=f"no longer in the source folder: withdrawn by build {self.build_id}, "
+                    "its rows left the tables",
+                )
+                self._record(name, result)
+                out.append(result)
+            else:
+                self._record(name, None)
+        return out
 
     def flush(self) -> None:
-        """Write what is queued, in one transaction: replace the earlier rows of file names
-        seen before (a scan of the raw table, only for those), insert the new rows, the
-        ledger rows and the files' current versions."""
-        if not self.results:
+        """Write what is queued, in one transaction: the ledger rows of the names seen
+        before go to the history and their rows leave (a scan of the raw table, only for
+        those), then the new rows, ledger rows and versions are inserted."""
+        if not self.results and not self.replaced:
             return
         con, spec = self.con, self.spec
         with transaction(con):
             if self.replaced:
                 names = sorted(set(self.replaced))
+                cols = ", ".join(LEDGER_COLUMNS)
+                con.execute(
+                    f"insert into {HISTORY} ({cols}, replaced_by_build) select {cols}, ?"
+                    " from audit.ingested_files where source = ? and list_contains(?, file_name)",
+                    [self.build_id, spec.name, names],
+                )
                 con.execute(f"delete from {spec.table} where list_contains(?, file_name)", [names])
-                con.execute(
-                    "delete from audit.rejected_rows where source = ? and list_contains(?, file_name)",
-                    [spec.name, names],
-                )
-                con.execute(
-                    "delete from audit.ingest_file_state where source = ? and list_contains(?, file_name)",
-                    [spec.name, names],
-                )
+                for table in ("audit.rejected_rows", "audit.ingested_files", "audit.ingest_file_state"):
+                    con.execute(f"delete from {table} where source = ? and list_contains(?, file_name)",
+                                [spec.name, names])
             if self.loaded:
                 _insert(con, spec.table, pl.concat(self.loaded, how="vertical"))
             if self.rejected:
                 _insert(con, "audit.rejected_rows", pl.concat(self.rejected, how="vertical"))
-            ledger = pl.DataFrame(
-                [(r.source, r.file_name, r.sha256, r.status, r.rows_read, r.rows_loaded, r.rows_rejected, r.message)
-                 for r in self.results],
-                schema={"source": pl.String, "file_name": pl.String, "sha256": pl.String, "status": pl.String,
-                        "rows_read": pl.Int64, "rows_loaded": pl.Int64, "rows_rejected": pl.Int64,
-                        "message": pl.String},
-                orient="row",
-            )
-            _insert(con, "audit.ingested_files", ledger)
-            _insert(con, "audit.ingest_file_state", ledger.select("source", "file_name", "sha256", "status"))
+            if self.results:
+                ledger = pl.DataFrame(
+                    [(r.source, r.file_name, r.sha256, r.status, r.rows_read, r.rows_loaded, r.rows_rejected,
+                      r.message) for r in self.results],
+                    schema={"source": pl.String, "file_name": pl.String, "sha256": pl.String, "status": pl.String,
+                            "rows_read": pl.Int64, "rows_loaded": pl.Int64, "rows_rejected": pl.Int64,
+                            "message": pl.String},
+                    orient="row",
+                )
+                _insert(con, "audit.ingested_files", ledger)
+                _insert(con, "audit.ingest_file_state", ledger.select("source", "file_name", "sha256", "status"))
         self._clear()
-
-
-def ingest_file(
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    path: Path,
-    pii_salt: str,
-    resolver: ProvinceResolver | None = None,
-) -> tuple[FileResult, pl.DataFrame | None]:
-    """Ingest one file of ``source`` (tables must exist). Returns its result and its rejected rows."""
-    spec = SOURCES[source]
-    resolver = resolver or default_resolver()
-    writer = _Writer(con, spec)
-    result = writer.decide(_read(path), lambda item: _process_batch(spec, [item], pii_salt, resolver))
-    writer.flush()
-    return result
 
 
 BATCH_FILES = 64
@@ -409,34 +563,40 @@ WORKERS = 2
 """Threads reading and processing batches (polars and DuckDB release the GIL while they work)."""
 
 
-def _batches(paths: list[Path]) -> list[list[Path]]:
-    """Consecutive files grouped into batches (see ``BATCH_FILES``, ``BATCH_BYTES``)."""
-    batches: list[list[Path]] = []
+def _batches(entries: list[Entry]) -> list[list[Entry]]:
+    """Consecutive entries grouped into batches (see ``BATCH_FILES``, ``BATCH_BYTES``)."""
+    batches: list[list[Entry]] = []
     size = 0
-    for path in paths:
-        try:
-            length = path.lstat().st_size
-        except OSError:
-            length = 0
+    for entry in entries:
+        length = entry.size if entry.not_read is None else 0
         if not batches or len(batches[-1]) >= BATCH_FILES or size + length > BATCH_BYTES:
             batches.append([])
             size = 0
-        batches[-1].append(path)
+        batches[-1].append(entry)
         size += length
     return batches
 
 
-def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii_salt: str) -> IngestReport:
-    """Ingest every ``.csv``/``.xlsx`` file of ``folder`` (not recursive) into
-    ``raw.<source>``, in lexical order of file name (see module doc).
-
-    Files with another extension are recorded as rejected; hidden files and Office
-    lock files (``~$``) are ignored. Creates the schemas and tables if missing.
+def ingest_source(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    folder: Path,
+    pii_salt: str,
+    *,
+    build_id: str = "(no build id)",
+    settle_seconds: float = 0,
+    allow_withdrawal: bool = False,
+    started_at: float | None = None,
+) -> IngestReport:
+    """Bring ``raw.<source>`` and the audit tables to the entries of ``folder`` (see the
+    module doc). ``build_id`` names the build in the ledger; ``settle_seconds`` defers
+    files modified less than that before ``started_at`` (a UNIX time, default now);
+    ``allow_withdrawal`` lets the build withdraw more than half of the source's loaded
+    files. Creates the schemas and tables if missing.
 
     Worker threads read and process the next batches of files (polars, no database)
     while this thread writes the current one into DuckDB; what happens to each file is
     still decided in file-name order, here, so the result does not depend on the threads.
-    A batch is written in one transaction, so each file is written whole or not at all.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
@@ -446,34 +606,58 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, folder: Path, pii
     spec = SOURCES[source]
     report = IngestReport(source)
     resolver = default_resolver()
-    writer = _Writer(con, spec)
-    known = writer.known()
-    batches = iter(_batches(list_files(Path(folder))))
+    writer = _Writer(con, spec, build_id)
+    entries = list_entries(Path(folder))
+    listed = {_ledger_name(e.path.name)[0] for e in entries}
+    leaving = writer.withdrawals(listed)
+    if not allow_withdrawal and len(leaving) * 2 > writer.loaded_files():
+        shown = ", ".join(leaving[:5]) + (f" and {len(leaving) - 5} more" if len(leaving) > 5 else "")
+        raise WithdrawalRefused(
+            f"{source}: {len(leaving)} of the {writer.loaded_files()} files loaded earlier are no longer in "
+            f"{folder} ({shown}); withdrawing more than half of a source at once looks like an unmounted or "
+            f"mistyped folder, so nothing was changed or published. If the files were removed on purpose, "
+            f"run the build again with {ALLOW_WITHDRAWAL}=1."
+        )
+    settled_before_ns = (
+        int(((time.time() if started_at is None else started_at) - settle_seconds) * 1e9) if settle_seconds > 0 else None
+    )
+    in_force = writer.in_force()
+    batches = iter(_batches(entries))
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix=f"ingest-{source}")
 
     def process(item: _Prepared) -> None:  # processing that was not done ahead runs on a worker too
         pool.submit(_process_batch, spec, [item], pii_salt, resolver).result()
 
+    def log_result(result: FileResult) -> None:
+        log.info(
+            "%s/%s: %s (read %d, loaded %d, rejected %d)%s",
+            source, result.file_name, result.status, result.rows_read, result.rows_loaded,
+            result.rows_rejected, "" if result.recorded else " [unchanged, not recorded]",
+        )
+
     try:
         ahead: deque[Future[list[_Prepared]]] = deque(
-            pool.submit(_prepare_batch, b, spec, pii_salt, resolver, known) for b in islice(batches, READ_AHEAD)
+            pool.submit(_prepare_batch, b, spec, pii_salt, resolver, in_force, settled_before_ns)
+            for b in islice(batches, READ_AHEAD)
         )
         while ahead:
             items = ahead.popleft().result()
             following = next(batches, None)
             if following is not None:
-                ahead.append(pool.submit(_prepare_batch, following, spec, pii_salt, resolver, known))
-            done = [(writer.decide(item, process)) for item in items]
+                ahead.append(
+                    pool.submit(_prepare_batch, following, spec, pii_salt, resolver, in_force, settled_before_ns)
+                )
+            done = [writer.decide(item, process) for item in items]
             writer.flush()
             for result, rejected in done:
                 report.add(result, rejected)
-                log.info(
-                    "%s/%s: %s (read %d, loaded %d, rejected %d)%s",
-                    source, result.file_name, result.status, result.rows_read, result.rows_loaded,
-                    result.rows_rejected, "" if result.recorded else " [unchanged, not recorded]",
-                )
+                log_result(result)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    for result in writer.leave(listed):
+        report.add(result)
+        log_result(result)
+    writer.flush()
     return report
 
 

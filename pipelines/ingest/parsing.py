@@ -1,4 +1,4 @@
-"""Text normalisation and cell parsers (CONTRACT §2.1), as polars expressions so a
+"""Text normalisation and cell parsers (docs/contract.md §2.1), as polars expressions so a
 column of millions of cells is parsed without a Python loop.
 
 Every parser takes a *cleaned* text column (NFC, stripped, empty -> null, see

@@ -1,4 +1,4 @@
-"""Province resolution (CONTRACT §2.1): a name or code as written in a raw file,
+"""Province resolution (docs/contract.md §2.1): a name or code as written in a raw file,
 plus the list in force on the row's date, -> official two-digit code.
 
 Accepted: short names (``Cà Mau``), full names (``Tỉnh Cà Mau``, ``Thành phố Hồ Chí

@@ -1,8 +1,19 @@
 """Reading a raw file into a frame of text cells under canonical column names
-(CONTRACT §2.1): CSV in UTF-8 / UTF-8 with BOM / Windows-1258 with a comma,
-semicolon or tab delimiter, and the first sheet of an XLSX workbook. In both, the
-header row is the first of the first ``HEADER_SCAN_ROWS`` rows that names every
-required column, and a row of column numbers right under it is skipped.
+(docs/contract.md §2.1): CSV in UTF-8 / UTF-8 with BOM / Windows-1258 / UTF-16 with a
+BOM (Excel's "Unicode Text") with a comma, semicolon or tab delimiter, and the first
+sheet of an XLSX workbook. In both, the header row is the first of the first
+``HEADER_SCAN_ROWS`` rows that names every required column, and a row of column
+numbers right under it is skipped.
+
+Every data row carries ``line_number``, the row as the file's own program shows it
+(the CSV physical line, the Excel row). A CSV is accounted for line by line: each
+non-blank physical line after the header is one data row, and a row that is not a
+well-formed record gets a ``STRUCTURE`` reason that rejects it: more or fewer cells
+than the header, or a record that runs over several lines (a cell holding a line
+break, usually a quote left open, which swallows the lines after it; each of those
+lines is rejected). Lines without a quote character are split by polars; only lines
+holding a quote go through Python's ``csv`` module (in Excel's quoting rules, a quote
+inside an unquoted cell, ``Nhà 12" ABC``, is a plain character).
 
 Nothing is typed here: every cell stays text (NFC, stripped, empty -> null).
 A file that cannot be read raises ``FileRejected`` with a readable message.
@@ -35,9 +46,9 @@ HEADER_SCAN_ROWS = 30
 DELIMITERS = (",", ";", "\t")
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 ROW_NUMBER = "row_number"
-EXTRA_SLACK = 16
-EXTRA_CELLS = "__extra_cells"
-"""Flag column: the CSV row has non-empty cells beyond the header's last column."""
+LINE_NUMBER = "line_number"
+STRUCTURE = "__structure"
+"""Text column of CSV rows: why the line is not a well-formed record (null when it is)."""
 
 # --- limits against hostile files (see the module doc) ---------------------------------
 MAX_COLUMNS = 1_000
@@ -64,7 +75,8 @@ class RawTable:
     """The data rows of one file as text, with what was learnt reading it."""
 
     frame: pl.DataFrame
-    """One String column per recognised field (canonical name) + ``row_number``."""
+    """One String column per recognised field (canonical name), ``row_number``,
+    ``line_number`` and, for a CSV, ``STRUCTURE``."""
     header_row: int
     """1-based row (record) of the header in the file or sheet."""
     ignored_columns: list[str] = field(default_factory=list)
@@ -75,8 +87,8 @@ class RawTable:
     def notes(self) -> list[str]:
         """Ledger message parts describing how the file was read."""
         out = []
-        if self.encoding == "cp1258":
-            out.append("encoding: Windows-1258")
+        if self.encoding in ENCODING_NOTES:
+            out.append("encoding: " + ENCODING_NOTES[self.encoding])
         if self.delimiter not in (None, ","):
             out.append("delimiter: " + {";": "semicolon", "\t": "tab"}[self.delimiter])
         if self.header_row != 1:
@@ -195,35 +207,39 @@ def is_numbering_row(cells: list[str | None], header_width: int) -> bool:
 
 # --- shaping ---------------------------------------------------------------------------
 
-def _shape(data: pl.DataFrame, header: _Header, source: Source, normalized: bool = False) -> RawTable:
+def _shape(cells: pl.DataFrame, lines: pl.Series, header: _Header, source: Source,
+           structure: pl.Series | None = None) -> RawTable:
     """Name the columns, drop blank rows and the numbering row, number the data rows.
-    ``normalized``: the cells are already clean (NFC, stripped, empty -> null)."""
+    ``cells``: the clean cells (NFC, stripped, empty -> null) of the rows under the
+    header, by position; ``lines``: each row's line number; ``structure``: each row's
+    structure problem (CSV)."""
     _check_width(header)
     _check_duplicates(header)
-    if not normalized:  # the spare CSV columns that no row reaches (usually all of them)
-        spare = data.columns[len(header.cells):]
-        unused = [c for c, n in zip(spare, data.select(spare).null_count().row(0) if spare else ()) if n == data.height]
-        data = data.drop(unused)
-    width = data.width
+    width = cells.width
     names = [f"__col{i}" for i in range(width)]
-    data = data.rename(dict(zip(data.columns, names)))
-    if not normalized:  # CSV cells: the text is NFC already (decode), strip and empty -> null
-        data = data.with_columns(clean(pl.col(n), normalize=False).alias(n) for n in names)
-    data = data.filter(~pl.all_horizontal(pl.col(n).is_null() for n in names)) if width else data
+    data = cells.rename(dict(zip(cells.columns, names))).with_columns(lines.alias(LINE_NUMBER).cast(pl.Int64))
+    if structure is not None:
+        data = data.with_columns(structure.alias(STRUCTURE))
+    blank = pl.all_horizontal(pl.col(n).is_null() for n in names) if width else pl.lit(True)
+    if structure is not None:  # a line of a malformed record is a data line even when blank
+        blank = blank & pl.col(STRUCTURE).is_null()
+    data = data.filter(~blank)
     header_width = sum(1 for c in header.cells if c)
     skipped = False
-    if data.height and is_numbering_row(list(data.row(0)), header_width):
+    if data.height and (structure is None or data[STRUCTURE][0] is None) and is_numbering_row(
+        list(data.select(names).row(0)), header_width
+    ):
         data = data.slice(1)
         skipped = True
     ignored = [
         c for i, c in enumerate(header.cells) if c and i not in header.columns
     ]
     fields = sorted(header.columns.items(), key=lambda kv: source.fields.index(kv[1]))
-    beyond = names[len(header.cells):]  # CSV cells right of the last header cell
     frame = data.select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias(ROW_NUMBER),
+        LINE_NUMBER,
         *(pl.col(names[i]).alias(f.name) for i, f in fields if i < width),
-        *([pl.any_horizontal(pl.col(n).is_not_null() for n in beyond).alias(EXTRA_CELLS)] if beyond else []),
+        *([STRUCTURE] if structure is not None else []),
     )
     return RawTable(frame, header_row=header.index + 1, ignored_columns=ignored, numbering_row_skipped=skipped)
 
@@ -248,9 +264,22 @@ def check_line_lengths(data: bytes) -> None:
         pos = nl + 1
 
 
+ENCODING_NOTES = {"cp1258": "Windows-1258", "utf-16": "UTF-16"}
+"""Ledger notes of the encodings other than UTF-8."""
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Bytes -> NFC text and the encoding used: UTF-8 (a BOM is dropped) if the bytes
-    are valid UTF-8, else Windows-1258."""
+    """Bytes -> NFC text and the encoding used: UTF-16 if the bytes start with its BOM
+    (what Excel writes as "Unicode Text"), UTF-8 (a BOM is dropped) if they are valid
+    UTF-8, else Windows-1258."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text, encoding = data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise FileRejected(f"cannot decode the file: it starts as UTF-16 but is not (byte {exc.start})") from None
+        if "\x00" in text:
+            raise FileRejected("not a CSV text file: it contains binary data")
+        return nfc(text), encoding
     try:
         text = data.decode("utf-8-sig")
         encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
@@ -300,6 +329,201 @@ def _head(text: str, delimiter: str) -> tuple[list[list[str | None]], list[int]]
     return rows, ends
 
 
+class _Feed:
+    """The lines handed to one ``csv.reader``, a record at a time: ``begin`` starts a
+    record at a line; a record left open reads on into the following lines."""
+
+    def __init__(self, lines: pl.Series) -> None:
+        self.lines, self.start, self.text, self.consumed = lines, 0, "", 0
+
+    def begin(self, start: int, text: str) -> None:
+        self.start, self.text, self.consumed = start, text, 0
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        index = self.start + self.consumed
+        if index >= len(self.lines):
+            raise StopIteration
+        self.consumed += 1
+        return (self.text if self.consumed == 1 else self.lines[index]) + "\n"
+
+
+def _quoted_records(lines: pl.Series, quoted: list[int], delimiter: str,
+                    first_line: int) -> tuple[dict[int, list[str]], dict[int, str]]:
+    """Parse the lines holding a quote with the ``csv`` module, in order. Returns the
+    cells of those that are a record of one line (by line index), and the structure
+    problem of every line of a record that runs over several lines (a quote left open
+    swallows the lines after it, up to the next quote)."""
+    records: dict[int, list[str]] = {}
+    problems: dict[int, str] = {}
+    feed = _Feed(lines)
+    reader = csv.reader(feed, delimiter=delimiter)
+    following = 0  # first line not yet consumed by a record
+    for start, text in zip(quoted, lines.gather(quoted).to_list()):
+        if start < following:
+            continue
+        feed.begin(start, text)
+        try:
+            record = next(reader, None)
+            problem = None
+        except csv.Error as exc:
+            record, problem = None, f"malformed quoting ({exc})"
+        consumed = max(feed.consumed, 1)
+        if record is not None and consumed == 1:
+            records[start] = record
+            following = start + 1
+            continue
+        first, last = first_line + start, first_line + start + consumed - 1
+        reason = problem or (
+            f"a cell holds a line break: the record runs from line {first} to line {last} "
+            f"(a quote opened on line {first} is closed only there, or never)"
+        )
+        for i in range(start, start + consumed):
+            problems[i] = reason
+        following = start + consumed
+    return records, problems
+
+
+LINE_SPLITTER = "\x1f"
+"""Separator that polars splits lines on when reading a text's physical lines (the ASCII
+unit separator; a text holding it is split in Python instead)."""
+
+
+def _physical_lines(rest: str, raw: bytes) -> pl.Series:
+    """The physical lines of ``rest`` (``raw`` is its UTF-8), a trailing ``\r`` dropped."""
+    if LINE_SPLITTER not in rest:
+        return pl.read_csv(
+            raw, has_header=False, separator=LINE_SPLITTER, quote_char=None, schema={"line": pl.String},
+            truncate_ragged_lines=True, extra_columns="ignore", raise_if_empty=False,
+        ).to_series().fill_null("")
+    lines = pl.Series("line", [rest], dtype=pl.String).str.split("\n").list.explode().str.strip_suffix("\r")
+    return lines.slice(0, len(lines) - 1) if rest.endswith("\n") else lines
+
+
+def _width_problem(cells: list[str], width: int) -> str | None:
+    """A record's structure problem: fewer cells than the header, or non-empty cells
+    right of its last named cell (empty ones there are harmless: a sheet's used range is
+    often wider than its table). None also for a blank record."""
+    if not any(c.strip() for c in cells):
+        return None
+    if len(cells) < width or any(c.strip() for c in cells[width:]):
+        return f"row has {len(cells)} cells, the header has {width}"
+    return None
+
+
+_REGEX_DELIMITERS = {",": ",", ";": ";", "\t": "\\t"}
+
+
+def _fixed(idx: list[int], cells: pl.DataFrame, structure: pl.Series) -> pl.DataFrame:
+    """The rows that replace lines ``idx`` (cells by position, clean; structure problem)."""
+    return cells.select(
+        pl.Series("__idx", idx, dtype=pl.UInt32),
+        pl.lit(True).alias("__redo"),
+        *(clean(pl.col(n), normalize=False).alias(n + "__q") for n in cells.columns),
+        structure.alias(STRUCTURE + "__q"),
+    )
+
+
+def _quoted_lines(lines: pl.Series, has_quote: pl.Series, delimiter: str, width: int,
+                  first_line: int) -> pl.DataFrame:
+    """The rows of the lines holding a quote. A line whose every cell is either quoted
+    whole (``"a, b"``, ``"a ""b"" c"``) or holds no quote is a record of that line alone:
+    polars parses those, at most ``width`` cells each. The others (a quote inside a
+    cell, an open quote, more cells than the header) go to the csv module, in order;
+    a record left open there also replaces the lines it swallows."""
+    names = [f"c{i}" for i in range(width)]
+    d = _REGEX_DELIMITERS[delimiter]
+    quoted_cell = '"(?:[^"]|"")*"'
+    cell = f'(?:{quoted_cell}|[^"{d}]*)'
+    quoted = has_quote.arg_true()
+    candidates = pl.DataFrame({"i": quoted, "line": lines.gather(quoted)}).with_columns(
+        (pl.col("line").str.replace_all(quoted_cell, "").str.count_matches(delimiter, literal=True) + 1).alias("n")
+    ).filter(pl.col("line").str.contains(f"^{cell}(?:{d}{cell})*$") & (pl.col("n") <= width))
+    plain = candidates["i"].to_list()
+    frames = []
+    if plain:
+        try:
+            parsed = pl.read_csv(
+                candidates["line"].str.join("\n").item().encode("utf-8"), has_header=False, separator=delimiter,
+                quote_char='"', schema=dict.fromkeys(names, pl.String), truncate_ragged_lines=True,
+                missing_columns="insert", extra_columns="ignore", raise_if_empty=False,
+            )
+        except pl.exceptions.PolarsError:
+            parsed = None
+        if parsed is not None and parsed.height == len(plain):
+            n = candidates["n"]
+            filled = parsed.select(
+                ~pl.all_horizontal(clean(pl.col(c), normalize=False).is_null() for c in names)
+            ).to_series()
+            structure = pl.select(
+                pl.when(filled & (n < width)).then(pl.format(f"row has {{}} cells, the header has {width}", n))
+            ).to_series()
+            frames.append((plain, parsed, structure))
+        else:
+            plain = []
+    done = set(plain)
+    records, problems = _quoted_records(lines, [i for i in quoted.to_list() if i not in done], delimiter, first_line)
+    if frames and problems:  # a record left open swallowed some of those lines
+        idx, parsed, structure = frames[0]
+        keep = pl.Series([i not in problems for i in idx])
+        frames[0] = ([i for i in idx if i not in problems], parsed.filter(keep), structure.filter(keep))
+    redo = sorted(records.keys() | problems.keys())
+    padding = [None] * width
+    cells_of = [(records.get(i, []) + padding)[:width] for i in redo]
+    columns = dict(zip(names, zip(*cells_of))) if redo else dict.fromkeys(names, ())
+    structure = pl.Series(
+        [problems.get(i) or _width_problem(records.get(i, []), width) for i in redo], dtype=pl.String
+    )
+    frames.append((redo, pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String)), structure))
+    return pl.concat([_fixed(idx, cells, structure) for idx, cells, structure in frames])
+
+
+def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
+    """The physical lines of ``rest`` (the text under the header) as clean cells by
+    position, each line's number and its structure problem (see the module doc).
+
+    polars splits every line on the delimiter, quotes ignored; the rows of the lines
+    holding a quote are then replaced (``_quoted_lines``)."""
+    raw = rest.encode("utf-8")
+    lines = _physical_lines(rest, raw)
+    names = [f"c{i}" for i in range(width)]
+    cells = pl.read_csv(
+        raw, has_header=False, separator=delimiter, quote_char=None, schema=dict.fromkeys(names, pl.String),
+        truncate_ragged_lines=True, missing_columns="insert", extra_columns="ignore", raise_if_empty=False,
+    )
+    if cells.height != len(lines):  # polars saw other line breaks (a lone \r): split the lines here
+        cells = pl.DataFrame({"line": lines}).select(
+            pl.col("line").str.split(delimiter).list.get(i, null_on_oob=True).alias(n) for i, n in enumerate(names)
+        )
+    has_quote = lines.str.contains('"', literal=True)
+    count = lines.str.count_matches(delimiter, literal=True) + 1
+    wide = ((count > width) & ~has_quote).arg_true().to_list()
+    wide_filled = [
+        i for i, line in zip(wide, lines.gather(wide).to_list())
+        if line.split(delimiter, width)[width].replace(delimiter, "").strip()
+    ]
+    frame = cells.select(clean(pl.col(n), normalize=False) for n in names).with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__idx"), count.alias("__count")
+    )
+    filled = ~pl.all_horizontal(pl.col(n).is_null() for n in names) | pl.col("__idx").is_in(wide_filled)
+    frame = frame.with_columns(
+        pl.when(filled & ((pl.col("__count") < width) | pl.col("__idx").is_in(wide_filled)))
+        .then(pl.format(f"row has {{}} cells, the header has {width}", "__count"))
+        .alias(STRUCTURE)
+    ).drop("__count")
+    if has_quote.any():
+        fixed = _quoted_lines(lines, has_quote, delimiter, width, first_line)
+        frame = frame.join(fixed, on="__idx", how="left", maintain_order="left").select(
+            "__idx",
+            *(pl.when(pl.col("__redo")).then(pl.col(n + "__q")).otherwise(pl.col(n)).alias(n)
+              for n in [*names, STRUCTURE]),
+        )
+    line_numbers = frame.select(pl.col("__idx").cast(pl.Int64) + first_line).to_series()
+    return frame.select(names), line_numbers, frame[STRUCTURE]
+
+
 def read_csv(data: bytes, source: Source) -> RawTable:
     """Read a CSV file (see module doc)."""
     check_line_lengths(data)
@@ -320,20 +544,12 @@ def read_csv(data: bytes, source: Source) -> RawTable:
     _, delimiter, header, ends, problem = best
     if header is None:
         raise FileRejected(problem)
-    rest = text[ends[header.index]:]
-    width = len(header.cells) + EXTRA_SLACK  # spare columns catch rows with too many cells
-    data_frame = pl.read_csv(
-        rest.encode("utf-8"),
-        has_header=False,
-        separator=delimiter,
-        quote_char='"',
-        schema={f"c{i}": pl.String for i in range(width)},
-        truncate_ragged_lines=True,
-        missing_columns="insert",
-        extra_columns="ignore",
-        raise_if_empty=False,
-    )
-    table = _shape(data_frame, header, source)
+    offset = ends[header.index]
+    first_line = text.count("\n", 0, offset) + 1  # the header's record ends with its newline
+    _check_width(header)  # before a frame of that many columns is built
+    width = max((i + 1 for i, c in enumerate(header.cells) if c), default=0)
+    cells, lines, structure = _split_lines(text[offset:], delimiter, width, first_line)
+    table = _shape(cells, lines, header, source, structure)
     table.encoding, table.delimiter = encoding, delimiter
     return table
 
@@ -440,16 +656,31 @@ def read_xlsx(data: bytes, source: Source) -> RawTable:
     header, _, problem = find_header(rows, source)
     if header is None:
         raise FileRejected(problem)
-    return _shape(frame.slice(header.index + 1), header, source, normalized=True)
+    body = frame.slice(header.index + 1)
+    # fastexcel starts the frame at the sheet's row 1, so the Excel row is the position + 1
+    rows = pl.int_range(header.index + 2, header.index + 2 + body.height, dtype=pl.Int64, eager=True)
+    return _shape(body, rows, header, source)
+
+
+def _suffix(file_name: str) -> str:
+    return "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+
+
+def unsupported_type(file_name: str) -> str | None:
+    """Why a file of this name is not read (its extension), or None for .csv and .xlsx."""
+    suffix = _suffix(file_name)
+    if suffix in SUPPORTED_SUFFIXES:
+        return None
+    hint = " (save it as .xlsx)" if suffix == ".xls" else ""
+    kind = f"'{suffix}'" if suffix else "without extension"
+    return f"unsupported file type {kind}: only .csv and .xlsx files are ingested{hint}"
 
 
 def read_file(file_name: str, data: bytes, source: Source) -> RawTable:
     """Read one raw file by its extension; ``FileRejected`` if it cannot be ingested."""
-    suffix = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
-    if suffix not in SUPPORTED_SUFFIXES:
-        hint = " (save it as .xlsx)" if suffix == ".xls" else ""
-        kind = f"'{suffix}'" if suffix else "without extension"
-        raise FileRejected(f"unsupported file type {kind}: only .csv and .xlsx files are ingested{hint}")
+    problem = unsupported_type(file_name)
+    if problem is not None:
+        raise FileRejected(problem)
     if not data:
         raise FileRejected("empty file")
-    return read_csv(data, source) if suffix == ".csv" else read_xlsx(data, source)
+    return read_csv(data, source) if _suffix(file_name) == ".csv" else read_xlsx(data, source)

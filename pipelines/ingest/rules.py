@@ -1,4 +1,4 @@
-"""From the text cells of one file to typed rows and rejections (CONTRACT §2.1–2.4):
+"""From the text cells of one file to typed rows and rejections (docs/contract.md §2.1–2.4):
 parse every field, resolve provinces, apply the row rules, find total rows and
 duplicate keys, and split the rows into loaded and rejected.
 
@@ -18,8 +18,8 @@ import polars as pl
 from models.sources import Field, Rule, Source
 from pipelines.geo import NEW, OLD, REFORM_DATE
 from pipelines.ingest.parsing import (
-    bool_uses_x,
     NEEDS_TEXT_CLEANING,
+    bool_uses_x,
     clean_text,
     could_be_total_label,
     is_total_label,
@@ -29,13 +29,12 @@ from pipelines.ingest.parsing import (
     parse_int,
 )
 from pipelines.ingest.provinces import ProvinceResolver
-from pipelines.ingest.readers import EXTRA_CELLS, ROW_NUMBER
+from pipelines.ingest.readers import LINE_NUMBER, ROW_NUMBER, STRUCTURE
 
 MAX_CELL_CHARS = 1_000
 """Longest accepted cell of a recognised column; a longer one rejects its row (names and
 places are a few dozen characters; the value itself is never quoted in the reason)."""
 TOTAL_ROW = "total row"
-EXTRA = "more cells than the header row (an unquoted delimiter?)"
 DUPLICATE_KEY = "duplicate key in file"
 HIDDEN = "(value hidden: personal data)"
 
@@ -55,7 +54,7 @@ class Split:
     loaded: pl.DataFrame
     """Raw-table rows (``file_name`` is added by the loader)."""
     rejected: pl.DataFrame
-    """row_number, column_name, reason."""
+    """row_number, line_number, column_name, reason."""
 
 
 def pseudonymise(values: pl.Series, salt: str) -> pl.Series:
@@ -149,7 +148,7 @@ def _field_problems(f: Field, source: Source) -> list[pl.Expr]:
 
 
 def _row_date(source: Source) -> pl.Expr:
-    """The date that picks the province list (brief: end of the row's period)."""
+    """The date that picks the province list (the end of the row's period)."""
     if source.period == "month":
         month = pl.when(pl.col("month").is_between(1, 12)).then(pl.col("month")).otherwise(
             pl.when(pl.col("month").is_null()).then(pl.lit(12))
@@ -194,9 +193,9 @@ def apply_rules_batch(
     for f in source.fields:  # optional columns absent from every file are all empty
         if f.name not in batch.columns:
             batch = batch.with_columns(pl.lit(None, pl.String).alias(f.name))
-    extra = pl.col(EXTRA_CELLS).fill_null(False) if EXTRA_CELLS in batch.columns else pl.lit(False)
+    structure = pl.col(STRUCTURE) if STRUCTURE in batch.columns else pl.lit(None, pl.String)
     df = batch.select(
-        _FILE, ROW_NUMBER, extra.alias(EXTRA_CELLS),
+        _FILE, ROW_NUMBER, LINE_NUMBER, structure.alias(STRUCTURE),
         *(pl.col(f.name).cast(pl.String).alias(_RAW + f.name) for f in source.fields),
     )
     # 0. over-long cells: remember the problem, then cut the cell so that parsing, province
@@ -274,8 +273,8 @@ def apply_rules_batch(
     )
 
     # 3. problems, in registry order, then the row rules
-    names: list[str | None] = [None]
-    problems: list[pl.Expr] = [pl.when(pl.col(EXTRA_CELLS)).then(pl.lit(EXTRA))]
+    names: list[str | None] = []
+    problems: list[pl.Expr] = []
     for f in source.fields:
         if f.name in too_long:
             names.append(f.name)
@@ -316,30 +315,33 @@ def apply_rules_batch(
         for k in source.key
         if k == "province" or source.field(k).required
     ]
-    eligible = ~total & pl.all_horizontal(c.is_not_null() for c in key_required)
+    # A row that is not a well-formed record (CSV structure) is rejected for that alone:
+    # its cells are shifted or cut, so it is neither a total row nor a key.
+    broken = pl.col(STRUCTURE).is_not_null()
+    total = total & ~broken
+    eligible = ~total & ~broken & pl.all_horizontal(c.is_not_null() for c in key_required)
     df = df.with_columns(total.alias("__total"), eligible.alias("__eligible"), pl.int_range(pl.len()).alias("__row"))
-    keys = df.filter("__eligible").select("__row", _FILE, *key_cols)
-    dup_rows = keys.filter(pl.struct(pl.exclude("__row")).is_duplicated())["__row"]
-    duplicate = pl.col("__row").is_in(dup_rows.implode())
+    duplicates = _duplicate_messages(df, source, key_cols)
+    df = df.join(duplicates, on="__row", how="left", maintain_order="left")
+    duplicate = pl.col("__duplicate").is_not_null()
 
-    messages = pl.concat_list(
-        pl.when(duplicate).then(pl.lit(DUPLICATE_KEY)), *problems
-    ).list.drop_nulls()
+    messages = pl.concat_list(pl.col("__duplicate"), *problems).list.drop_nulls()
     columns = pl.concat_list(
         pl.when(duplicate).then(pl.lit("\x00")),
         *(pl.when(p.is_not_null()).then(pl.lit("\x00" if n is None else n)) for n, p in zip(names, problems)),
     ).list.drop_nulls()
     df = df.with_columns(
-        pl.when(pl.col("__total")).then(pl.lit(TOTAL_ROW))
+        pl.when(broken).then(pl.col(STRUCTURE))
+        .when(pl.col("__total")).then(pl.lit(TOTAL_ROW))
         .otherwise(pl.when(messages.list.len() > 0).then(messages.list.join("; ")))
         .alias("__reason"),
-        pl.when(pl.col("__total")).then(pl.lit(None, pl.String))
+        pl.when(pl.col("__total") | broken).then(pl.lit(None, pl.String))
         .otherwise(pl.when(columns.list.first() != "\x00").then(columns.list.first()))
         .alias("__column"),
     )
 
     rejected = df.filter(pl.col("__reason").is_not_null()).select(
-        _FILE, ROW_NUMBER, pl.col("__column").alias("column_name"), pl.col("__reason").alias("reason")
+        _FILE, ROW_NUMBER, LINE_NUMBER, pl.col("__column").alias("column_name"), pl.col("__reason").alias("reason")
     )
     good = df.filter(pl.col("__reason").is_null())
     out: list[pl.Expr] = [
@@ -364,6 +366,32 @@ def apply_rules_batch(
     loaded_by_file = _by_file(loaded, len(frames))
     rejected_by_file = _by_file(rejected, len(frames))
     return [Split(loaded=loaded_by_file[i], rejected=rejected_by_file[i]) for i in range(len(frames))]
+
+
+def _duplicate_messages(df: pl.DataFrame, source: Source, key_cols: list[str | pl.Expr]) -> pl.DataFrame:
+    """``__row`` -> the reason of each row whose key another row of its file has too:
+    the key (as written in the file) and the line and data row of the other row(s)."""
+    keys = df.filter("__eligible").select("__row", _FILE, LINE_NUMBER, ROW_NUMBER, *key_cols)
+    key_names = [c for c in keys.columns if c not in ("__row", _FILE, LINE_NUMBER, ROW_NUMBER)]
+    dups = keys.filter(pl.struct(_FILE, *key_names).is_duplicated())
+    if dups.height == 0:
+        return pl.DataFrame(schema={"__row": pl.Int64, "__duplicate": pl.String})
+    shown = [pl.format(f"{k}={{}}", raw(k)) for k in source.key if source.field(k).pii is None]
+    described = df.filter(pl.col("__row").is_in(dups["__row"].implode())).select(
+        "__row", pl.concat_str(shown, separator=", ", ignore_nulls=True).alias("__key")
+    )
+    where = pl.format("line {} (row {})", LINE_NUMBER, ROW_NUMBER)
+    others = dups.sort(LINE_NUMBER).with_columns(where.alias("__where")).select(
+        "__row",
+        "__where",
+        pl.col("__where").implode().over([_FILE, *key_names], mapping_strategy="join").alias("__all"),
+    ).select(
+        "__row", pl.col("__all").list.set_difference(pl.concat_list("__where")).list.join(", ").alias("__others"),
+    )
+    return others.join(described, on="__row").select(
+        pl.col("__row").cast(pl.Int64),
+        pl.format(f"{DUPLICATE_KEY} ({{}}): also on {{}}", "__key", "__others").alias("__duplicate"),
+    )
 
 
 def _by_file(frame: pl.DataFrame, files: int) -> list[pl.DataFrame]:

@@ -95,6 +95,25 @@ def format_freshness(fresh: Freshness) -> str:
 
 def summary_text(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> str:
     """What ``make run`` prints at the end, read from the published warehouse: the
-    freshness lines, then the status table."""
-    sections = [format_freshness(load_freshness(con, now=now)), format_summary(plan_summary(con))]
-    return "\n".join(sections)
+    freshness lines, the status table and the files withdrawn from the raw folder."""
+    sections = [format_freshness(load_freshness(con, now=now)), format_summary(plan_summary(con)), format_withdrawn(con)]
+    return "\n".join(section for section in sections if section)
+
+
+def format_withdrawn(con: duckdb.DuckDBPyConnection) -> str:
+    """The files withdrawn from the raw folder (ledger status ``withdrawn``: loaded by an
+    earlier build, gone now, their rows out of the tables), one per line with the build
+    that noticed it; empty when there are none or the warehouse has no ledger."""
+    if not con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'audit' and table_name = 'ingested_files'"
+    ).fetchone()[0]:
+        return ""
+    rows = con.execute(
+        "select source, file_name, message from audit.ingested_files where status = 'withdrawn'"
+        " order by source, file_name"
+    ).fetchall()
+    if not rows:
+        return ""
+    lines = [f"Files withdrawn from the raw folder (audit.ingested_files): {len(rows)}"]
+    lines += [f"  {source}/{name}: {message}" for source, name, message in rows]
+    return "\n".join(lines) + "\n"

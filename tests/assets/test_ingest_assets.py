@@ -5,6 +5,7 @@ import duckdb
 import polars as pl
 
 from assets.ingest import _contract_check, build_ingest_asset
+from assets.reports import build_publish_asset
 from models.schemas import empty_raw_frame
 from pipelines.ingest import IngestReport
 from pipelines.ingest.loader import FileResult
@@ -14,13 +15,15 @@ GOOD = "province,year,group,in_difficulty,served\nCà Mau,2019,elderly,100,60\nK
 BAD_ROW = "province,year,group,in_difficulty,served\nCà Mau,2020,elderly,100,120\n"
 
 
-def _materialize(tmp_path, files):
+def _materialize(tmp_path, files, publish=False):
     raw = tmp_path / "raw" / "beneficiaries"
-    raw.mkdir(parents=True)
+    raw.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (raw / name).write_text(text, encoding="utf-8")
     resource = WarehouseResource(raw_dir=str(tmp_path / "raw"), warehouse=str(tmp_path / "w.duckdb"), pii_salt="t")
-    return dg.materialize([build_ingest_asset("beneficiaries")], resources={"warehouse": resource},
+    ingest = build_ingest_asset("beneficiaries")
+    assets = [ingest, build_publish_asset(list(ingest.keys))] if publish else [ingest]
+    return dg.materialize(assets, resources={"warehouse": resource},
                           instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
 
@@ -108,3 +111,36 @@ def test_a_run_that_loads_no_file_checks_no_rows_and_does_not_import_pandera():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_rows_still_rejected_in_the_ledger_keep_the_warning_on_in_later_builds(tmp_path):
+    # The second build reads nothing new, but the rejected row is still in force.
+    assert _materialize(tmp_path, {"a.csv": GOOD, "b.csv": BAD_ROW}, publish=True).success
+    later = _materialize(tmp_path, {}, publish=True)
+    assert later.success
+    warning = _checks(later)["no_rejected_rows"]
+    assert not warning.passed and warning.metadata["rows_rejected"].value == 1
+    assert "served (120) > in_difficulty (100)" in warning.metadata["preview"].value
+    # once the file is corrected, the warning clears
+    (tmp_path / "raw" / "beneficiaries" / "b.csv").write_text(GOOD.replace("2019", "2020"), encoding="utf-8")
+    assert _checks(_materialize(tmp_path, {}, publish=True))["no_rejected_rows"].passed
+
+
+def test_a_build_withdrawing_most_of_a_source_fails_naming_the_setting_and_publishes_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv("TGXH_ALLOW_WITHDRAWAL", raising=False)
+    assert _materialize(tmp_path, {"a.csv": GOOD, "b.csv": BAD_ROW}, publish=True).success
+    published = (tmp_path / "w.duckdb").read_bytes()
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / "raw" / "beneficiaries" / name).unlink()
+    refused = _materialize(tmp_path, {}, publish=True)
+    assert not refused.success
+    (failure,) = [e for e in refused.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "TGXH_ALLOW_WITHDRAWAL=1" in failure.step_failure_data.user_failure_data.description
+    assert (tmp_path / "w.duckdb").read_bytes() == published
+    monkeypatch.setenv("TGXH_ALLOW_WITHDRAWAL", "1")
+    allowed = _materialize(tmp_path, {}, publish=True)
+    assert allowed.success
+    (mat, _) = allowed.get_asset_materialization_events()
+    assert mat.materialization.metadata["files_withdrawn"].value == ["a.csv", "b.csv"]
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    assert con.execute("select count(*) from raw.beneficiaries").fetchone() == (0,)

@@ -1,4 +1,4 @@
-"""Hostile files in a landing folder (issue 7): each is rejected, or loaded safely, with a
+"""Hostile files in a landing folder: each is rejected, or loaded safely, with a
 clear message; the good files next to them still load; nothing is lost
 (rows_read = rows_loaded + rows_rejected); memory stays bounded; values that look like
 formulas or SQL are stored literally; a symbolic link is never followed.
@@ -227,20 +227,20 @@ def make_corpus(tmp_path: Path) -> tuple[Path, Path]:
 
 # (status, fragment of the message) expected for each hostile file
 EXPECTED = {
-    "ghi_chu.txt": ("rejected", "unsupported file type '.txt'"),
-    "bao_cao_cu.xls": ("rejected", "unsupported file type '.xls'"),
-    "bao_cao.csv.exe": ("rejected", "unsupported file type '.exe'"),
-    "README": ("rejected", "unsupported file type without extension"),
+    "ghi_chu.txt": ("not_read", "unsupported file type '.txt'"),
+    "bao_cao_cu.xls": ("not_read", "unsupported file type '.xls'"),
+    "bao_cao.csv.exe": ("not_read", "unsupported file type '.exe'"),
+    "README": ("not_read", "unsupported file type without extension"),
     "bomb.xlsx": ("rejected", "would expand to 1,024 MiB (at most 200 MiB uncompressed"),
     "bomb_lying_directory.xlsx": ("rejected", "expands beyond what the ZIP directory declares"),
     "wide_10000_columns.csv": ("rejected", "too many columns: the header row has 10,000 cells (at most 1,000"),
     "wide_10000_columns.xlsx": ("rejected", "too many columns: the header row has 10,000 cells (at most 1,000"),
     "nul_bytes.csv": ("rejected", "it contains binary data"),
     "long_line.csv": ("rejected", f"line 3 is longer than {MAX_LINE_BYTES:,} bytes"),
-    OUTSIDE_NAME: ("rejected", "symbolic link: not read"),
-    "dangling_link.csv": ("rejected", "symbolic link: not read"),
-    "linked_dir.csv": ("rejected", "symbolic link: not read"),
-    NOT_UTF8_NAME.decode("utf-8", "backslashreplace"): ("rejected", "file name is not valid UTF-8"),
+    OUTSIDE_NAME: ("not_read", "symbolic link: not read"),
+    "dangling_link.csv": ("not_read", "symbolic link: not read"),
+    "linked_dir.csv": ("not_read", "symbolic link: not read"),
+    NOT_UTF8_NAME.decode("utf-8", "backslashreplace"): ("not_read", "file name is not valid UTF-8"),
     "long_cell.csv": ("loaded", None),
     "formulas.csv": ("loaded", None),
     "sql_fragments.csv": ("loaded", None),
@@ -300,7 +300,7 @@ def test_a_symlink_out_of_the_raw_folder_is_not_read(ingested):
     [(status, read, message)] = con.execute(
         "select status, rows_read, message from audit.ingested_files where file_name = ?", [OUTSIDE_NAME]
     ).fetchall()
-    assert (status, read) == ("rejected", 0)
+    assert (status, read) == ("not_read", 0)
     assert "copy it here instead of linking" in message
 
 
@@ -437,7 +437,7 @@ def test_a_name_that_spells_the_ledger_name_of_a_non_utf8_name_is_not_written_tw
         fh.write(_rows(("Cà Mau", "", "", 2007, "disabled", 2)).encode())
     con = duckdb.connect()
     report = ingest_source(con, "beneficiaries", folder, SALT)
-    assert [(f.file_name, f.status) for f in report.files] == [(shown, "loaded"), (shown, "rejected")]
-    assert con.execute("select file_name, status from audit.ingest_file_state").fetchall() == [(shown, "rejected")]
+    assert [(f.file_name, f.status) for f in report.files] == [(shown, "loaded"), (shown, "not_read")]
+    assert con.execute("select file_name, status from audit.ingest_file_state").fetchall() == [(shown, "not_read")]
     assert raw_rows(con, "beneficiaries", "file_name") == []
     assert_reconciled(con)

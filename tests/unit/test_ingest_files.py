@@ -1,4 +1,4 @@
-"""The file lifecycle of ingestion (CONTRACT §2.1, brief): which files of a landing
+"""The file lifecycle of ingestion (docs/contract.md §2.1): which files of a landing
 folder are read and in what order, resubmitted files, identical bytes under
 another name, re-runs, one transaction per batch of files (a file is written whole
 or not at all), batches equal to files checked one by one, and the report."""
@@ -13,7 +13,7 @@ import pytest
 import pipelines.ingest.loader as loader
 from models.sources import SOURCES
 from pipelines.ingest import ingest_source
-from tests.fixtures.ingest.builders import CORPUS, SALT, landing, ledger, raw_rows, rejections, run
+from tests.fixtures.ingest.builders import CORPUS, SALT, history, landing, ledger, raw_rows, rejections, run
 
 HEAD = "province,year,group,in_difficulty\n"
 V1 = HEAD + "Cà Mau,2024,elderly,100\nCà Mau,2024,disabled,50\nCa Mua,2024,elderly,1\n"
@@ -24,7 +24,7 @@ def snapshot(con) -> dict[str, list[tuple]]:
     """Every row of every ingestion table, sorted."""
     out = {}
     for table in ("raw.beneficiaries", "raw.facilities", "raw.training", "audit.ingested_files",
-                  "audit.rejected_rows", "audit.ingest_file_state"):
+                  "audit.rejected_rows", "audit.ingest_file_state", "audit.ingested_file_versions"):
         out[table] = sorted(con.execute(f"select * from {table}").fetchall(), key=repr)
     return out
 
@@ -45,13 +45,14 @@ def test_folder_listing_order_extensions_hidden_and_lock_files(tmp_path):
     report = run(con, "beneficiaries", folder)
     assert ledger(con) == [
         ("a_2024.csv", "loaded", 1, 1, 0, None),
+        ("archive", "not_read", 0, 0, 0, "subfolder: not read (only the files directly in the source folder are ingested)"),
         ("b_2024.CSV", "loaded", 1, 1, 0, None),
-        ("c_ghi_chu.txt", "rejected", 0, 0, 0, "unsupported file type '.txt': only .csv and .xlsx files are ingested"),
-        ("d_cu.xls", "rejected", 0, 0, 0,
+        ("c_ghi_chu.txt", "not_read", 0, 0, 0, "unsupported file type '.txt': only .csv and .xlsx files are ingested"),
+        ("d_cu.xls", "not_read", 0, 0, 0,
          "unsupported file type '.xls': only .csv and .xlsx files are ingested (save it as .xlsx)"),
     ]
-    assert [f.file_name for f in report.files] == ["a_2024.csv", "b_2024.CSV", "c_ghi_chu.txt", "d_cu.xls"]
-    assert (report.files_seen, report.files_loaded, report.files_rejected, report.files_skipped) == (4, 2, 2, 0)
+    assert [f.file_name for f in report.files] == ["a_2024.csv", "archive", "b_2024.CSV", "c_ghi_chu.txt", "d_cu.xls"]
+    assert (report.files_seen, report.files_loaded, report.files_not_read, report.files_rejected) == (5, 2, 3, 0)
     assert raw_rows(con, "beneficiaries", "file_name, year, in_difficulty") == [
         ("a_2024.csv", 2024, 4), ("b_2024.CSV", 2024, 5)
     ]
@@ -67,13 +68,12 @@ def test_resubmitted_file_replaces_its_rows_and_keeps_its_ledger_history(tmp_pat
         ("huyen_a.csv", 1, "elderly", 110)
     ]
     assert rejections(con) == [(2, "in_difficulty", "in_difficulty (-1) < 0")]
-    assert ledger(con) == [
-        ("huyen_a.csv", "loaded", 3, 2, 1, None),
-        ("huyen_a.csv", "loaded", 2, 1, 1, None),
-    ]
+    # one ledger row per file name; the earlier version is in the history
+    assert ledger(con) == [("huyen_a.csv", "loaded", 2, 1, 1, None)]
+    assert history(con) == [("huyen_a.csv", "loaded", 3, 2, 1, None)]
     assert report.rejections == [{
         "source": "beneficiaries", "file_name": "huyen_a.csv", "row_number": 2,
-        "column_name": "in_difficulty", "reason": "in_difficulty (-1) < 0",
+        "column_name": "in_difficulty", "reason": "in_difficulty (-1) < 0", "line_number": 3,
     }]
     # reverting to the first version brings its rows back
     (folder / "huyen_a.csv").write_text(V1, encoding="utf-8")
@@ -82,7 +82,8 @@ def test_resubmitted_file_replaces_its_rows_and_keeps_its_ledger_history(tmp_pat
         (1, "elderly", 100), (2, "disabled", 50)
     ]
     assert rejections(con) == [(3, "province", "unknown province 'Ca Mua' (closest: Cà Mau)")]
-    assert [r[1] for r in ledger(con)] == ["loaded", "loaded", "loaded"]
+    assert ledger(con) == [("huyen_a.csv", "loaded", 3, 2, 1, None)]
+    assert [r[2:4] for r in history(con)] == [(3, 2), (2, 1)]
 
 
 def test_resubmitted_file_that_cannot_be_read_removes_the_old_rows(tmp_path):
@@ -94,7 +95,7 @@ def test_resubmitted_file_that_cannot_be_read_removes_the_old_rows(tmp_path):
     run(con, "beneficiaries", folder)
     assert raw_rows(con, "beneficiaries", "row_number") == []
     assert rejections(con) == []
-    assert ledger(con)[-1] == ("huyen_a.csv", "rejected", 0, 0, 0, "missing required column: year (Năm)")
+    assert ledger(con) == [("huyen_a.csv", "rejected", 0, 0, 0, "missing required column: year (Năm)")]
 
 
 def test_same_bytes_under_another_name_are_skipped_once(tmp_path):
@@ -116,7 +117,7 @@ def test_same_bytes_under_another_name_are_skipped_once(tmp_path):
     # once the original changes, the copy's bytes are no longer in the warehouse: load them
     (folder / "a.csv").write_text(V2, encoding="utf-8")
     run(con, "beneficiaries", folder)
-    assert ledger(con)[2:] == [
+    assert ledger(con) == [
         ("a.csv", "loaded", 2, 1, 1, None),
         ("b_copy.csv", "loaded", 3, 2, 1, None),
     ]
@@ -206,19 +207,18 @@ def test_arguments_are_checked_and_a_missing_folder_ingests_nothing(tmp_path):
     cols = [r[0] for r in con.execute(
         "select column_name from duckdb_columns() where schema_name = 'audit' and table_name = 'rejected_rows'"
         " order by column_index").fetchall()]
-    assert cols == ["source", "file_name", "row_number", "column_name", "reason"]
+    assert cols == ["source", "file_name", "row_number", "column_name", "reason", "line_number"]
 
 
 def test_sources_keep_separate_ledgers(tmp_path):
     # The same bytes in two sources' folders are two different files.
     text = "facility_id,name,province,year,unit_type\nCM-01,Trung tâm A,Cà Mau,2024,sa_elderly\n"
     con = duckdb.connect()
-    run(con, "facilities", landing(tmp_path, {"x.csv": text}, "f1"))
-    run(con, "facilities", landing(tmp_path, {"y.csv": text}, "f2"))
+    run(con, "facilities", landing(tmp_path, {"x.csv": text, "y.csv": text}, "f1"))
     assert [r[:2] for r in ledger(con)] == [("x.csv", "loaded"), ("y.csv", "skipped_duplicate")]
     con.execute("create table t as select 1")  # unrelated tables do not disturb ensure_tables
     run(con, "beneficiaries", landing(tmp_path, {"x.csv": text}, "b"))
-    assert ledger(con)[-1] == (
+    assert ledger(con)[0] == (
         "x.csv", "rejected", 0, 0, 0,
         "missing required column: group (Nhóm đối tượng)",
     )
@@ -242,7 +242,7 @@ def test_files_checked_in_batches_give_what_files_checked_one_by_one_give(tmp_pa
         report = run(con, source, folder)
         order = con.execute("select file_name, status from audit.ingested_files").fetchall()
         results.append((snapshot(con), order, report))
-    assert len(loader._batches(loader.list_files(folder))) == 1
+    assert len(loader._batches(loader.list_entries(folder))) == 1
     assert results[0] == results[1]
 
 
@@ -255,13 +255,16 @@ def test_rules_that_look_at_a_whole_file_look_at_each_file_of_a_batch(tmp_path):
         "b.csv": head + "F1,Trung tâm A,Cà Mau,2024,sa_comprehensive,có\nF2,Trung tâm B,Cà Mau,2024,sa_comprehensive,\n",
         "c.csv": head + "F3,Trung tâm C,Cà Mau,2024,sa_comprehensive,x\nF3,Trung tâm C,Cà Mau,2024,sa_comprehensive,x\n",
     })
-    assert len(loader._batches(loader.list_files(folder))) == 1
+    assert len(loader._batches(loader.list_entries(folder))) == 1
     con = duckdb.connect()
     run(con, "facilities", folder)
     assert raw_rows(con, "facilities", "file_name, facility_id, meets_accessibility") == [
         ("a.csv", "F1", True), ("a.csv", "F2", False), ("b.csv", "F1", True), ("b.csv", "F2", None),
     ]
-    assert rejections(con) == [(1, None, "duplicate key in file"), (2, None, "duplicate key in file")]
+    assert rejections(con) == [
+        (1, None, "duplicate key in file (facility_id=F3, year=2024): also on line 3 (row 2)"),
+        (2, None, "duplicate key in file (facility_id=F3, year=2024): also on line 2 (row 1)"),
+    ]
     assert rejections(con, "c.csv") == rejections(con)
 
 
@@ -269,5 +272,5 @@ def test_batches_hold_at_most_batch_files_and_beyond_their_first_file_batch_byte
     folder = landing(tmp_path, {f"{i}.csv": "x" * size for i, size in enumerate([10, 10, 10, 30, 5, 5, 5, 5])})
     monkeypatch.setattr(loader, "BATCH_BYTES", 25)
     monkeypatch.setattr(loader, "BATCH_FILES", 3)
-    names = [[p.name for p in batch] for batch in loader._batches(loader.list_files(folder))]
+    names = [[e.path.name for e in batch] for batch in loader._batches(loader.list_entries(folder))]
     assert names == [["0.csv", "1.csv"], ["2.csv"], ["3.csv"], ["4.csv", "5.csv", "6.csv"], ["7.csv"]]

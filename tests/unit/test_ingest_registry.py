@@ -1,4 +1,4 @@
-"""The registry (models/sources.py) against the contract and the brief, and the
+"""The registry (models/sources.py) against the contract, and the
 pandera schemas and DDL generated from it (models/schemas.py)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.fixtures.ingest.builders import ingest_one
 COMMON = ["file_name", "row_number", "province_code", "province_list", "province_remapped"]
 
 
-def test_raw_columns_are_the_briefs():
+def test_raw_columns_are_the_registered_ones():
     assert [c.name for c in SOURCES["beneficiaries"].raw_columns] == COMMON + [
         "district", "commune", "year", "month", "group_code", "in_difficulty", "served", "comprehensive",
         "case_managed", "emergency_cases", "emergency_assisted", "monthly_allowance",
@@ -125,6 +125,6 @@ def test_ddl_creates_commented_tables_idempotently_and_ingested_tables_pass_the_
     for table, columns in AUDIT_TABLES.items():
         rows = con.execute(f"select * from {table}").fetchall()
         frame = pl.DataFrame(rows, schema={c.name: c.polars_type for c in columns}, orient="row")
-        assert frame.height > 0
+        assert frame.height > 0 or table == "audit.ingested_file_versions"  # no file replaced yet
         if table in ("audit.ingested_files", "audit.rejected_rows"):
             audit_schema(table).validate(frame)

@@ -1,4 +1,4 @@
-"""Facilities and training files (CONTRACT §2.3, §2.4) and personal data (§5):
+"""Facilities and training files (docs/contract.md §2.3, §2.4) and personal data (§5):
 exact rows and reasons of the corpus files, every boolean spelling, the x/empty
 convention, and a scan of the whole warehouse for the IDs and names of the input."""
 
@@ -59,12 +59,12 @@ def test_facilities_roster_2025_booleans_enumerations_and_rules(tmp_path):
     types = ("sa_comprehensive, sa_elderly, sa_children, sa_disabled, sa_mental, sa_social_work_centre,"
              " drug_rehab, health, education, justice, commune, other")
     assert rejections(con) == [
-        (2, N, "duplicate key in file"),
+        (2, N, "duplicate key in file (facility_id=HCM-BTXH-02, year=2025): also on line 13 (row 12)"),
         (9, "provides_social_work",
          "provides_social_work: not a boolean (yes/no, true/false, 1/0, x, có/không): 'maybe'"),
         (10, "capacity", "capacity (-20) < 0; staff_social_work (80) > staff_total (60)"),
         (11, "unit_type", f"unit_type: unknown value: 'Nhà văn hóa' (expected: {types})"),
-        (12, N, "duplicate key in file"),
+        (12, N, "duplicate key in file (facility_id=HCM-BTXH-02, year=2025): also on line 3 (row 2)"),
         (14, "ownership", "ownership: unknown value: 'tư thục' (expected: public, non_public)"),
     ]
     assert ledger(con) == [("f02_roster_2025.csv", "loaded", 14, 8, 6, None)]
@@ -122,8 +122,8 @@ def test_training_records_dates_roles_levels_and_pseudonyms(tmp_path):
         (6, "start_date", "start_date: not a date (dd/mm/yyyy or yyyy-mm-dd): '31/02/2025'"),
         (7, "role", "role: unknown value: '(value hidden: personal data)' (expected: staff, collaborator, family)"),
         (8, "person_id", "person_id: required value is empty"),
-        (9, N, "duplicate key in file"),
-        (10, N, "duplicate key in file"),
+        (9, N, "duplicate key in file (record_id=TH-2025-010): also on line 11 (row 10)"),
+        (10, N, "duplicate key in file (record_id=TH-2025-010): also on line 10 (row 9)"),
         (12, N, "total row"),
     ]
     assert ledger(con) == [("t01_training_camau.csv", "loaded", 12, 5, 7, None)]

@@ -1,4 +1,4 @@
-"""XLSX ingestion (CONTRACT §2.1): the first sheet only, report titles above the
+"""XLSX ingestion (docs/contract.md §2.1): the first sheet only, report titles above the
 header, a column-number row under it, Excel numbers/booleans/dates read as what
 they show, and workbooks that cannot be read. Workbooks are built here with
 xlsxwriter, laid out like provincial reports."""

@@ -135,3 +135,14 @@ def test_summary_text_without_any_build(con):
         "Chưa có lần dựng kho dữ liệu nào thành công",
         "CẢNH BÁO: kho dữ liệu chưa được dựng thành công lần nào.",
     ]
+
+
+def test_summary_text_lists_the_withdrawn_files_after_the_table(con):
+    assert "withdrawn" not in summary_text(con, now=BUILT_AT)
+    con.execute("create schema if not exists audit")
+    con.execute("create table audit.ingested_files (source varchar, file_name varchar, status varchar, message varchar)")
+    con.execute("insert into audit.ingested_files values ('facilities', 'a.csv', 'withdrawn', 'gone at build b1'),"
+                " ('facilities', 'b.csv', 'loaded', null)")
+    text = summary_text(con, now=BUILT_AT)
+    assert text.index("Files withdrawn from the raw folder (audit.ingested_files): 1") > text.index("Đạt")
+    assert "  facilities/a.csv: gone at build b1" in text and "b.csv" not in text
