@@ -8,7 +8,7 @@ Every value is invented, except the Cà Mau 2016 figures quoted by the Cà Mau p
 (34,363 monthly-allowance recipients, 3 public and 2 non-public facilities caring for
 more than 700 people), which the sample reproduces.
 
-The files deliberately vary in everything CONTRACT §2.1 allows (encodings, header
+The files deliberately vary in everything docs/contract.md §2.1 allows (encodings, header
 languages and spellings, title and numbering rows in XLSX, thousands separators,
 boolean and date spellings, province spellings, group labels) and carry a few intended
 bad rows, listed in ``expected_rejections.csv``.
@@ -1504,7 +1504,7 @@ def effective_beneficiaries() -> list[dict[str, Any]]:
 
 
 def yearly_as_reported() -> dict[tuple[str, str, int], dict[str, int | None]]:
-    """(list, code, year) -> yearly sums by measure, with the stock/flow and level rules of CONTRACT §2.2."""
+    """(list, code, year) -> yearly sums by measure, with the stock/flow and level rules of docs/contract.md §2.2."""
     rows = effective_beneficiaries()
     out: dict[tuple[str, str, int], dict[str, int | None]] = {}
     keys = sorted({(r["province_list"], r["province_code"], r["year"]) for r in rows})
@@ -1589,7 +1589,7 @@ def readme_text(specs: tuple[FileSpec, ...]) -> str:
         )
     lines += [
         "",
-        "Header styles: `en` canonical English; `vi` the Vietnamese headers of CONTRACT §2; `vi_short` with",
+        "Header styles: `en` canonical English; `vi` the Vietnamese headers of docs/contract.md §2; `vi_short` with",
         "`Huyện`/`Xã`; `vi_upper` upper case; `vi_ascii` without diacritics; `vi_spaced` with extra spaces.",
         "Labels (group, ownership, status, role, course level) are codes in `en` files and the Vietnamese",
         "labels of the contract elsewhere (one file uses the alternatives `Trẻ em`, `Người rối nhiễu tâm trí`, `Khác`).",

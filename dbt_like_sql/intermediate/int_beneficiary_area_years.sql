@@ -3,7 +3,7 @@ materialized: incremental
 partition_by: year
 grain: [geography, area_level, province_code, district_key, year]
 description: >
-  Yearly beneficiary figures per area with the period semantics of CONTRACT §2.2, from
+  Yearly beneficiary figures per area with the period semantics of docs/contract.md §2.2, from
   the levelled rows (int_beneficiaries_levelled) placed in the areas they count for.
   Province areas exist in two geographies: as_reported (the province named in the rows;
   a yearly value is dated 31 December, so from 2025 on the province of the new

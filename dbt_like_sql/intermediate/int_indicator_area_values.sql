@@ -2,7 +2,7 @@
 materialized: table
 grain: [indicator_code, geography, area_level, province_code, district_key, window_start_year, year]
 description: >
-  Every indicator of CONTRACT §3 for every area (provinces in both geographies,
+  Every indicator of docs/contract.md §3 for every area (provinces in both geographies,
   pre-2025 districts as reported) and year, from summed numerators and denominators.
   Only sw_staff_trained_pct depends on a counting window (the phase start); the other
   indicators carry the start of the national five-year period of their year.

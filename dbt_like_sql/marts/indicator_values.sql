@@ -3,7 +3,7 @@ materialized: table
 group: indicators
 grain: [indicator_code, geography, province_code, year]
 description: >
-  One value per indicator, geography, province and year (CONTRACT §4). as_reported
+  One value per indicator, geography, province and year (docs/contract.md §4). as_reported
   names the province as the rows do (the 63 provinces up to 2024; a yearly value is
   dated 31 December, so from 2025 the 34 provinces); current maps every year onto the
   34 provinces so a series continues across the 2025 reform. sw_staff_trained_pct

@@ -3,8 +3,8 @@ materialized: table
 group: indicators
 grain: [target_id]
 description: >
-  One row per target of data/seeds/plan_targets.csv (CONTRACT §4): the plan's target
-  against the actual value on the plan's geography, with the status of CONTRACT §4.
+  One row per target of data/seeds/plan_targets.csv (docs/contract.md §4): the plan's target
+  against the actual value on the plan's geography, with the status of docs/contract.md §4.
   While the target year has no data, progress from the baseline to the latest value
   is judged with the anticipated-progress ratio of UN ESCAP / Open SDG (methodology 2),
   time measured to the end of the latest month reported (docs/contract.md §3, §4).

@@ -104,6 +104,18 @@ def ensure_state_tables(con: duckdb.DuckDBPyConnection) -> None:
                      "it was last built from; only partitions whose signature changed are rebuilt.")),
     ):
         con.execute(f"comment on table {table} is {sql_string_literal(text)}")
+    for column, text in (
+        (f"{VERSIONS}.model", "The model, as schema.table (dbt_like_sql/<schema>/<table>.sql)."),
+        (f"{VERSIONS}.version", "Data hash: the model's SQL, kind and partitioning and the versions of its inputs."),
+        (f"{VERSIONS}.metadata_version", "Metadata hash: descriptions, grain and audits (a change re-runs "
+                                          "the checks and rewrites the comments, never the rows)."),
+        (f"{VERSIONS}.checks", "Outcome of the model's checks at that build (JSON), reported again while "
+                               "the model is skipped."),
+        (f"{PARTITIONS}.model", "The incremental model, as schema.table."),
+        (f"{PARTITIONS}.partition_value", "The partition (a year)."),
+        (f"{PARTITIONS}.signature", "Hash of the inputs the partition was last built from."),
+    ):
+        con.execute(f"comment on column {column} is {sql_string_literal(text)}")
 
 
 def _ingest_state_version(con: duckdb.DuckDBPyConnection, source: str | None) -> str:

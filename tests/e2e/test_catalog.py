@@ -13,20 +13,6 @@ from assets.exports import export_names
 from tests.e2e.test_build_sample import built  # noqa: F401  (the sample build, as a fixture)
 
 PUBLISHED_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "audit")
-AWAITING_THEIR_OWNERS = {
-    # Tables written by ingestion (models/sources.py) and by the SQL model runner's state
-    # (pipelines/model_state.py): their descriptions belong there. Empty this set once
-    # they have them; the test then covers them like every other table.
-    "audit.ingest_file_state",
-    "audit.ingested_files",
-    "audit.rejected_rows",
-    "audit.model_partitions.model",
-    "audit.model_partitions.partition_value",
-    "audit.model_partitions.signature",
-    "audit.model_versions.model",
-    "audit.model_versions.version",
-    "audit.model_versions.checks",
-}
 
 
 def _undescribed(con) -> set[str]:
@@ -57,7 +43,7 @@ def test_every_published_schema_is_there(con):
 
 
 def test_every_table_and_column_of_the_published_schemas_has_a_description(con):
-    assert _undescribed(con) - AWAITING_THEIR_OWNERS == set()
+    assert _undescribed(con) == set()
 
 
 def test_the_seeds_are_described_from_their_schemas(con):

@@ -1,4 +1,4 @@
-"""Indicator values computed by the SQL models on small hand-made rows (CONTRACT §2.2, §3).
+"""Indicator values computed by the SQL models on small hand-made rows (docs/contract.md §2.2, §3).
 
 Each expectation is computed by hand in the test's comment."""
 

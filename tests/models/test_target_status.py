@@ -1,4 +1,4 @@
-"""marts.target_vs_actual: every status of CONTRACT §4, on hand-made data and targets.
+"""marts.target_vs_actual: every status of docs/contract.md §4, on hand-made data and targets.
 
 Kon Tum (old code 62) served_pct: 40 % in 2020, 43 % in 2021, 46 % in 2023 (1,000 people each year).
 comprehensive_pct: 12 % in 2020, 9 % in 2023. case_managed_pct: only 2023 (30 %).

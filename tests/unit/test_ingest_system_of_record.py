@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.ingest import WithdrawalRefused, ensure_tables, ingest_source, loader
-from pipelines.model_state import external_partitions, external_version
+from pipelines.sql.state import external_partitions, external_version
 from pipelines.reports.summary import format_withdrawn
 from tests.fixtures.ingest.builders import (
     SALT,
@@ -84,7 +84,7 @@ def test_a_file_gone_from_the_folder_is_withdrawn_and_its_rows_leave(tmp_path):
 
 
 def test_a_withdrawal_changes_the_versions_the_sql_models_read(tmp_path):
-    # pipelines/model_state.py derives the raw tables' versions from the ingestion state:
+    # pipelines/sql/state.py derives the raw tables' versions from the ingestion state:
     # a withdrawal must change them, so that the models are rebuilt.
     folder = landing(tmp_path, {"a.csv": _file(2022, 10), "b.csv": _file(2023, 20), "c.csv": _file(2024, 30)})
     con = duckdb.connect()

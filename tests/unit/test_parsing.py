@@ -1,4 +1,4 @@
-"""Cell parsers, text normalisation and header handling (CONTRACT §2.1), with
+"""Cell parsers, text normalisation and header handling (docs/contract.md §2.1), with
 property tests: any integer in any separator style, any boolean spelling in any
 case, round-trips."""
 

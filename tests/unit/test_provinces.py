@@ -1,4 +1,4 @@
-"""Province resolution (CONTRACT §2.1): names, prefixes, case, diacritics, codes,
+"""Province resolution (docs/contract.md §2.1): names, prefixes, case, diacritics, codes,
 the list in force on the row's date, old names after the reform, unknown names."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The synthetic raw sample (data/raw) is reproducible, readable under CONTRACT §2 and tells
+"""The synthetic raw sample (data/raw) is reproducible, readable under docs/contract.md §2 and tells
 the intended story (real Cà Mau 2016 figures, reform rule, intended bad rows)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pipelines.geo import list_in_force, provinces
 RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
 
 # --------------------------------------------------------------------------------------
-# A small reader written from CONTRACT §2 (independent of the generator's formatting code)
+# A small reader written from docs/contract.md §2 (independent of the generator's formatting code)
 # --------------------------------------------------------------------------------------
 
 

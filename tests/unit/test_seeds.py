@@ -25,7 +25,7 @@ EXPECTED_TARGETS = {
     "004_8d2ad3b78df78075.txt": 9,  # Cà Mau: emergency, served, comprehensive × 3 phases
 }
 
-# CONTRACT §3: the measurable indicators and the source each is computed from.
+# docs/contract.md §3: the measurable indicators and the source each is computed from.
 MEASURABLE = {
     "served_pct": "beneficiaries",
     "comprehensive_pct": "beneficiaries",
