@@ -14,6 +14,12 @@ DEFAULT_WAREHOUSE = "data/warehouse/tgxh.duckdb"
 DEFAULT_REPORTS_DIR = "data/reports"
 DEV_PII_SALT = "tgxh-dev-salt-not-for-production"
 SOURCES = ("beneficiaries", "facilities", "training")
+ENGINES = ("duckdb", "spark")
+"""Where the SQL models run (``TGXH_ENGINE``); the first is the default."""
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be right; the message is one line naming the variable and its value."""
 
 
 class DevSaltWarning(UserWarning):
@@ -38,13 +44,14 @@ def _resolve(path: str | os.PathLike) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """The three settings of CONTRACT §1, with paths made absolute, and where the
+    """The settings of CONTRACT §1, with paths made absolute, and where the
     scorecards are written (``TGXH_REPORTS_DIR``, default ``data/reports``)."""
 
     raw_dir: Path
     warehouse: Path
     pii_salt: str
     reports_dir: Path
+    engine: str = ENGINES[0]
 
     @classmethod
     def from_env(
@@ -54,9 +61,14 @@ class Settings:
         pii_salt: str | None = None,
         reports_dir: str | None = None,
         environ: dict[str, str] | None = None,
+        engine: str | None = None,
     ) -> "Settings":
-        """Explicit values win, then the environment, then the defaults of CONTRACT §1."""
+        """Explicit values win, then the environment, then the defaults of CONTRACT §1.
+        Raises ConfigError for an engine other than those of ``ENGINES``."""
         env = os.environ if environ is None else environ
+        chosen = engine or env.get("TGXH_ENGINE") or ENGINES[0]
+        if chosen not in ENGINES:
+            raise ConfigError(f"TGXH_ENGINE={chosen!r} is not an engine: use {' or '.join(ENGINES)}")
         salt = pii_salt or env.get("TGXH_PII_SALT")
         if not salt:
             _warn_dev_salt()
@@ -66,6 +78,7 @@ class Settings:
             warehouse=_resolve(warehouse or env.get("TGXH_WAREHOUSE") or DEFAULT_WAREHOUSE),
             pii_salt=salt,
             reports_dir=_resolve(reports_dir or env.get("TGXH_REPORTS_DIR") or DEFAULT_REPORTS_DIR),
+            engine=chosen,
         )
 
     def source_dir(self, source: str) -> Path:

@@ -75,15 +75,18 @@ def compare_table(left: duckdb.DuckDBPyConnection, right: duckdb.DuckDBPyConnect
     """Differences of ``table`` between two DuckDB files: columns and types, rows missing
     on either side (matched on ``grain``), and values."""
     def read(con):
-        cur = con.execute(f"select * from {table}")  # table names from COMPARED
-        names = [d[0] for d in cur.description]
-        types = [str(t) for _, t in con.execute(f"select column_name, column_type from (describe {table})").fetchall()]
+        described = con.execute(f"select column_name, column_type from (describe {table})").fetchall()
+        names, types = [n for n, _ in described], [t for _, t in described]
+        rows = con.execute(f"select * from {table}").fetchall()  # table names from COMPARED
         idx = [names.index(g) for g in grain]
-        return names, types, {tuple(r[i] for i in idx): r for r in cur.fetchall()}
+        return names, types, {tuple(r[i] for i in idx): r for r in rows}, len(rows)
 
-    (ln, lt, lrows), (rn, rt, rrows) = read(left), read(right)
+    (ln, lt, lrows, lcount), (rn, rt, rrows, rcount) = read(left), read(right)
     if (ln, lt) != (rn, rt):
         return [Difference(table, (), f"columns differ: duckdb {list(zip(ln, lt))} vs spark {list(zip(rn, rt))}")]
+    if (lcount, rcount) != (len(lrows), len(rrows)):
+        return [Difference(table, (), f"the grain {list(grain)} is not unique: duckdb {lcount} rows for {len(lrows)} keys, "
+                                      f"spark {rcount} rows for {len(rrows)} keys")]
     out = [Difference(table, k, "row only on duckdb") for k in sorted(lrows.keys() - rrows.keys(), key=repr)]
     out += [Difference(table, k, "row only on spark") for k in sorted(rrows.keys() - lrows.keys(), key=repr)]
     for key in sorted(lrows.keys() & rrows.keys(), key=repr):
@@ -142,11 +145,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", type=Path, default=PROJECT_ROOT / "data" / "raw", help="raw folder (default: the sample)")
     parser.add_argument("--workdir", type=Path, help="keep the working files here (default: a temporary folder)")
     args = parser.parse_args(argv)
-    if args.workdir:
-        args.workdir.mkdir(parents=True, exist_ok=True)
-        return 0 if run_check(args.raw, args.workdir) else 1
-    with tempfile.TemporaryDirectory(prefix="tgxh-spark-check-") as tmp:
-        return 0 if run_check(args.raw, Path(tmp)) else 1
+    from pipelines.spark.engine import SparkBuildError
+    from pipelines.spark.models import SparkModelError
+
+    try:
+        if args.workdir:
+            args.workdir.mkdir(parents=True, exist_ok=True)
+            return 0 if run_check(args.raw, args.workdir) else 1
+        with tempfile.TemporaryDirectory(prefix="tgxh-spark-check-") as tmp:
+            return 0 if run_check(args.raw, Path(tmp)) else 1
+    except (SparkBuildError, SparkModelError) as err:
+        print(f"spark-check: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

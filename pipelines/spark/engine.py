@@ -21,6 +21,7 @@ Spark driver and executors (on a cluster: a shared mount).
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING
 import duckdb
 from sqlglot import exp
 
-from pipelines.spark.models import Model, overrides, spark_audit, spark_body
+from pipelines.spark.models import Model, override_path, overrides, spark_audit, spark_body
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -83,7 +84,17 @@ class SparkBuild:
 
     seconds: dict[str, float] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    model_seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds of each model on Spark, its checks included."""
     checks: list[CheckOutcome] = field(default_factory=list)
+
+
+def require_spark(settings: SparkSettings) -> None:
+    """Raise SparkBuildError, one line, when pyspark or (for a local session) Java is missing."""
+    if importlib.util.find_spec("pyspark") is None:
+        raise SparkBuildError("TGXH_ENGINE=spark needs pyspark: uv sync --group spark")
+    if not settings.remote and not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        raise SparkBuildError("Spark needs Java 17 on this machine: install a JDK 17 (java on PATH, or JAVA_HOME)")
 
 
 def session(settings: SparkSettings, exchange: Path) -> "SparkSession":
@@ -91,12 +102,16 @@ def session(settings: SparkSettings, exchange: Path) -> "SparkSession":
     (no UI, few shuffle partitions, its catalog folder inside ``exchange``)."""
     from pyspark.sql import SparkSession
 
+    # a failing query raises with its message (SparkBuildError names the model); pyspark
+    # would also log the whole Java stack of it
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     if settings.remote:
         return SparkSession.builder.remote(settings.remote).getOrCreate()
     builder = (
         SparkSession.builder.master(settings.master)
         .appName("tgxh-models")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", (exchange / "spark-warehouse").as_uri())
     )
@@ -107,7 +122,7 @@ def session(settings: SparkSettings, exchange: Path) -> "SparkSession":
             .config("spark.driver.host", "127.0.0.1")
         )
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("FATAL")  # a failing query raises with its message; no second copy in the log
+    spark.sparkContext.setLogLevel("FATAL")  # likewise for the JVM's log
     return spark
 
 
@@ -174,26 +189,34 @@ def _register(spark: "SparkSession", key: str, location: Path, partitioned: bool
         spark.sql(f"alter table {table} recover partitions")
 
 
-def _count(spark: "SparkSession", sql: str) -> int:
-    return int(spark.sql(f"select count(*) from (\n{sql}\n) as bad_rows").collect()[0][0])
-
-
 def grain_checks(model: Model) -> list[tuple[str, str]]:
-    """``(check name, Spark query of the bad rows)`` of the grain: unique, not null."""
+    """``(check name, Spark query of the bad rows)`` of the grain: every row whose grain
+    is shared with another row, every row with a NULL in a grain column."""
     table = _table(model.schema, model.name, "spark")
     cols = ", ".join(_ident(g, "spark") for g in model.grain)
     nulls = " or ".join(f"{_ident(g, 'spark')} is null" for g in model.grain)
     return [
-        ("unique_grain", f"select {cols} from {table} group by {cols} having count(*) > 1"),
+        ("unique_grain", f"select * from {table} qualify count(*) over (partition by {cols}) > 1"),
         ("not_null_grain", f"select * from {table} where {nulls}"),
     ]
 
 
+def checks_query(model: Model) -> str:
+    """One Spark query counting the bad rows of every check of the model (grain, audits):
+    rows ``(check name, bad rows)``, so that Spark runs them as one job."""
+    queries = grain_checks(model) + [(a.name, spark_audit(model, a)) for a in model.audits]
+    return "\nunion all\n".join(
+        f"select {_literal(name, 'spark')} as check_name, count(*) as bad_rows from (\n{sql}\n) as bad_rows"
+        for name, sql in queries
+    )
+
+
 def run_checks(spark: "SparkSession", model: Model) -> list[CheckOutcome]:
-    """The model's grain checks and audits, on Spark; raises on a failed blocking one."""
-    queries = [(name, sql, True) for name, sql in grain_checks(model)]
-    queries += [(a.name, spark_audit(model, a), a.blocking) for a in model.audits]
-    outcomes = [CheckOutcome(model.key, name, _count(spark, sql), blocking) for name, sql, blocking in queries]
+    """The model's grain checks and audits, on Spark; raises on a failed blocking one
+    (the grain checks are blocking, an audit when its header says so)."""
+    blocking = {"unique_grain": True, "not_null_grain": True} | {a.name: a.blocking for a in model.audits}
+    counts = {row["check_name"]: int(row["bad_rows"]) for row in spark.sql(checks_query(model)).collect()}
+    outcomes = [CheckOutcome(model.key, name, counts[name], blocking[name]) for name in blocking]
     failed = [o for o in outcomes if o.blocking and not o.passed]
     if failed:
         raise SparkBuildError(
@@ -209,39 +232,44 @@ def run_models(spark: "SparkSession", models: list[Model], overridden: dict[str,
     from pyspark.errors import PySparkException
 
     for model in models:
+        start = time.perf_counter()
         try:
             _run_model(spark, model, overridden, folder, result)
         except PySparkException as err:
             first = str(err).strip().splitlines()[0]
-            raise SparkBuildError(f"{model.path}: Spark failed on the model or its checks: {first}") from err
+            raise SparkBuildError(
+                f"{model.path}: Spark failed on the model or its checks: {first} (a construct without a Spark "
+                f"equivalent gets a Spark query in {override_path(model)} under the models folder)"
+            ) from err
+        result.model_seconds[model.key] = time.perf_counter() - start
 
 
 def _run_model(spark: "SparkSession", model: Model, overridden: dict[str, str], folder: Path, result: SparkBuild) -> None:
-    """Build one model on Spark, count its rows and run its checks."""
+    """Build one model on Spark and run its checks."""
     body = spark_body(model, overridden)
     spark.sql(f"create database if not exists {_ident(model.schema, 'spark')}")
     table = _table(model.schema, model.name, "spark")
     spark.sql(f"drop table if exists {table}")
     location = _literal((folder / model.schema / model.name).as_uri(), "spark")
     spark.sql(f"create table {table} using parquet location {location} as\n{body}")
-    result.rows[model.key] = int(spark.table(table).count())
     result.checks.extend(run_checks(spark, model))
 
 
-def load_outputs(con: duckdb.DuckDBPyConnection, models: list[Model], folder: Path) -> None:
+def load_outputs(con: duckdb.DuckDBPyConnection, models: list[Model], folder: Path) -> dict[str, int]:
     """Replace each model's table in DuckDB by its Spark output, in one transaction, with
-    the columns and types the DuckDB engine gives it and the header's documentation."""
+    the columns and types the DuckDB engine gives it and the header's documentation.
+    ``{model key: rows}``."""
     con.begin()
     try:
-        for model in models:
-            _load_one(con, model, folder / model.schema / model.name)
+        rows = {model.key: _load_one(con, model, folder / model.schema / model.name) for model in models}
     except BaseException:
         con.rollback()
         raise
     con.commit()
+    return rows
 
 
-def _load_one(con: duckdb.DuckDBPyConnection, model: Model, location: Path) -> None:
+def _load_one(con: duckdb.DuckDBPyConnection, model: Model, location: Path) -> int:
     wanted = con.execute(f"describe (\n{model.sql}\n)").fetchall()  # plans the query, reads no rows
     files = _literal((location / "*.parquet").as_posix(), "duckdb")
     got = {c.lower() for (c,) in con.execute(f"select column_name from (describe select * from read_parquet({files}))").fetchall()}
@@ -258,6 +286,8 @@ def _load_one(con: duckdb.DuckDBPyConnection, model: Model, location: Path) -> N
         doc = model.docs.get(c.lower())
         if doc is not None:
             con.execute(f"comment on column {table}.{_ident(c, 'duckdb')} is {_literal(doc, 'duckdb')}")
+    return int(con.execute(f"select count(*) from {table}").fetchone()[0])
+    return int(con.execute(f"select count(*) from {table}").fetchone()[0])
 
 
 def build(
@@ -270,6 +300,7 @@ def build(
 ) -> SparkBuild:
     """Run ``models`` (in dependency order) on Spark from the tables of ``con`` and load
     their outputs back into ``con`` (see the module doc). ``exchange`` is emptied first."""
+    require_spark(settings)
     result = SparkBuild()
     overridden = overrides(models_root, models)
     for model in models:  # every model transpiles before Spark starts
@@ -298,5 +329,5 @@ def build(
     finally:
         if not settings.remote:
             spark.stop()
-    timed("load_outputs", load_outputs, con, models, exchange / "outputs")
+    result.rows = timed("load_outputs", load_outputs, con, models, exchange / "outputs")
     return result

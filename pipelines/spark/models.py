@@ -141,13 +141,19 @@ def spark_audit(model: Model, check: Check) -> str:
     return _transpiled(check.sql, model, f"audit {check.name!r}")
 
 
+def override_path(model: Model) -> Path:
+    """Where a Spark override of ``model`` lives, relative to the models folder."""
+    return Path(OVERRIDES_FOLDER) / model.schema / f"{model.name}.sql"
+
+
 def _transpiled(sql: str, model: Model, what: str) -> str:
     try:
         return to_spark(sql)
     except SqlglotError as err:
         first = str(err).strip().splitlines()[0]
-        override = Path(OVERRIDES_FOLDER) / model.schema / f"{model.name}.sql"
-        raise SparkModelError(
-            f"{model.path} ({what}): cannot be transpiled to Spark SQL: {first}; "
-            f"write the Spark query in {override} under the models folder"
-        ) from err
+        hint = (
+            f"write the model's Spark query in {override_path(model)} under the models folder"
+            if what == "body"
+            else "write the audit in SQL that both DuckDB and Spark run"
+        )
+        raise SparkModelError(f"{model.path} ({what}): cannot be transpiled to Spark SQL: {first}; {hint}") from err
