@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING
 import duckdb
 from sqlglot import exp
 
-from pipelines.spark.models import Model, override_path, overrides, spark_audit, spark_body
+from pipelines.spark.models import (
+    Model,
+    override_path,
+    overrides,
+    spark_audit,
+    spark_body,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -61,7 +67,7 @@ class SparkSettings:
     remote: str | None = None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "SparkSettings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SparkSettings:
         env = os.environ if environ is None else environ
         return cls(master=env.get("TGXH_SPARK_MASTER") or LOCAL_MASTER, remote=env.get("TGXH_SPARK_REMOTE") or None)
 
@@ -97,7 +103,7 @@ def require_spark(settings: SparkSettings) -> None:
         raise SparkBuildError("Spark needs Java 17 on this machine: install a JDK 17 (java on PATH, or JAVA_HOME)")
 
 
-def session(settings: SparkSettings, exchange: Path) -> "SparkSession":
+def session(settings: SparkSettings, exchange: Path) -> SparkSession:
     """A SparkSession for the build; a local one starts with a small, bounded footprint
     (no UI, few shuffle partitions, its catalog folder inside ``exchange``)."""
     from pyspark.sql import SparkSession
@@ -179,7 +185,7 @@ def export_inputs(con: duckdb.DuckDBPyConnection, tables: Iterable[str], folder:
     return out
 
 
-def _register(spark: "SparkSession", key: str, location: Path, partitioned: bool) -> None:
+def _register(spark: SparkSession, key: str, location: Path, partitioned: bool) -> None:
     schema, name = key.split(".")
     spark.sql(f"create database if not exists {_ident(schema, 'spark')}")
     table = _table(schema, name, "spark")
@@ -211,7 +217,7 @@ def checks_query(model: Model) -> str:
     )
 
 
-def run_checks(spark: "SparkSession", model: Model) -> list[CheckOutcome]:
+def run_checks(spark: SparkSession, model: Model) -> list[CheckOutcome]:
     """The model's grain checks and audits, on Spark; raises on a failed blocking one
     (the grain checks are blocking, an audit when its header says so)."""
     blocking = {"unique_grain": True, "not_null_grain": True} | {a.name: a.blocking for a in model.audits}
@@ -227,7 +233,7 @@ def run_checks(spark: "SparkSession", model: Model) -> list[CheckOutcome]:
     return outcomes
 
 
-def run_models(spark: "SparkSession", models: list[Model], overridden: dict[str, str], folder: Path, result: SparkBuild) -> None:
+def run_models(spark: SparkSession, models: list[Model], overridden: dict[str, str], folder: Path, result: SparkBuild) -> None:
     """Each model as a Parquet table under ``folder/schema/name``, then its checks."""
     from pyspark.errors import PySparkException
 
@@ -244,7 +250,7 @@ def run_models(spark: "SparkSession", models: list[Model], overridden: dict[str,
         result.model_seconds[model.key] = time.perf_counter() - start
 
 
-def _run_model(spark: "SparkSession", model: Model, overridden: dict[str, str], folder: Path, result: SparkBuild) -> None:
+def _run_model(spark: SparkSession, model: Model, overridden: dict[str, str], folder: Path, result: SparkBuild) -> None:
     """Build one model on Spark and run its checks."""
     body = spark_body(model, overridden)
     spark.sql(f"create database if not exists {_ident(model.schema, 'spark')}")
@@ -296,7 +302,7 @@ def build(
     models_root: Path,
     exchange: Path,
     settings: SparkSettings,
-    spark_factory: Callable[[SparkSettings, Path], "SparkSession"] = session,
+    spark_factory: Callable[[SparkSettings, Path], SparkSession] = session,
 ) -> SparkBuild:
     """Run ``models`` (in dependency order) on Spark from the tables of ``con`` and load
     their outputs back into ``con`` (see the module doc). ``exchange`` is emptied first."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import sqlglot
@@ -32,7 +33,7 @@ class Spark4(Spark):
     (the two branches of a ``union all`` then differ in width)."""
 
     class Generator(Spark.Generator):
-        TRANSFORMS = {
+        TRANSFORMS: ClassVar[dict] = {
             **Spark.Generator.TRANSFORMS,
             exp.Select: transforms.preprocess(
                 [transforms.eliminate_distinct_on, transforms.unnest_to_explode, transforms.any_to_exists]

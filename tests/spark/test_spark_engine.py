@@ -13,10 +13,10 @@ import pytest
 
 pytest.importorskip("pyspark", reason="pyspark is not installed: uv sync --group spark")
 
-from pipelines.config import PROJECT_ROOT  # noqa: E402
-from pipelines.spark.check import run_check  # noqa: E402
-from pipelines.spark.engine import SparkBuildError, SparkSettings, build  # noqa: E402
-from pipelines.spark.models import ordered_models  # noqa: E402
+from pipelines.config import PROJECT_ROOT
+from pipelines.spark.check import run_check
+from pipelines.spark.engine import SparkBuildError, SparkSettings, build
+from pipelines.spark.models import ordered_models
 
 LOCAL = SparkSettings("local[2]")
 

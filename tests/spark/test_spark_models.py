@@ -12,8 +12,20 @@ from sqlglot import exp
 
 from pipelines.config import ConfigError, Settings
 from pipelines.spark.check import compare_table
-from pipelines.spark.engine import SparkSettings, checks_query, export_inputs, input_tables
-from pipelines.spark.models import Model, SparkModelError, ordered_models, overrides, spark_body, to_spark
+from pipelines.spark.engine import (
+    SparkSettings,
+    checks_query,
+    export_inputs,
+    input_tables,
+)
+from pipelines.spark.models import (
+    Model,
+    SparkModelError,
+    ordered_models,
+    overrides,
+    spark_body,
+    to_spark,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "dbt_like_sql"
