@@ -7,7 +7,8 @@ the models built by the DuckDB engine, another copy by the Spark engine
 (``TGXH_SPARK_MASTER`` / ``TGXH_SPARK_REMOTE`` say where Spark runs, default local).
 ``marts.indicator_values`` and ``marts.target_vs_actual`` are then compared value by
 value, rows matched on their grain: floats may differ by a relative 1e-9, NULL equals
-NULL. Prints ``equal`` and exits 0 when they are, else the first differences and exits 1.
+NULL; and every model's checks (grain, audits) must find as many bad rows on Spark as on
+DuckDB. Prints ``equal`` and exits 0 when they are, else the first differences and exits 1.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from sqlglot import exp
 
 from pipelines.config import PROJECT_ROOT, SOURCES
 
@@ -96,6 +98,22 @@ def compare_table(left: duckdb.DuckDBPyConnection, right: duckdb.DuckDBPyConnect
     return out
 
 
+def duckdb_check_counts(con: duckdb.DuckDBPyConnection, models) -> dict[tuple[str, str], int]:
+    """``{(model, check): bad rows}`` of every model's grain checks and audits, run on DuckDB."""
+    counts: dict[tuple[str, str], int] = {}
+    for model in models:
+        table = exp.table_(model.name, db=model.schema, quoted=True).sql("duckdb")
+        cols = ", ".join(exp.to_identifier(g, quoted=True).sql("duckdb") for g in model.grain)
+        nulls = " or ".join(f"{exp.to_identifier(g, quoted=True).sql('duckdb')} is null" for g in model.grain)
+        queries = [
+            ("unique_grain", f"select * from {table} qualify count(*) over (partition by {cols}) > 1"),
+            ("not_null_grain", f"select * from {table} where {nulls}"),
+        ] + [(a.name, a.sql) for a in model.audits]
+        for name, sql in queries:
+            counts[(model.key, name)] = con.execute(f"select count(*) from (\n{sql}\n) as bad_rows").fetchone()[0]
+    return counts
+
+
 def run_check(raw_dir: Path, workdir: Path, out=sys.stdout) -> bool:
     """Build ``raw_dir`` on both engines under ``workdir``; True when the marts are equal."""
     from pipelines.spark.engine import SparkSettings, build
@@ -128,6 +146,10 @@ def run_check(raw_dir: Path, workdir: Path, out=sys.stdout) -> bool:
     with duckdb.connect(str(duck_db), read_only=True) as left, duckdb.connect(str(spark_db), read_only=True) as right:
         for table in COMPARED:
             differences += compare_table(left, right, table, grains[table])
+        on_duckdb = duckdb_check_counts(left, models)
+    for c in result.checks:  # the checks found the same bad rows on both engines
+        if on_duckdb[(c.model, c.check)] != c.bad_rows:
+            differences.append(Difference(c.model, (c.check,), f"bad rows: duckdb {on_duckdb[(c.model, c.check)]} vs spark {c.bad_rows}"))
     print("timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()), file=out)
     for w in warnings:
         print(f"check warning on spark: {w.model} {w.check}: {w.bad_rows} bad rows", file=out)
