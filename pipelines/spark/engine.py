@@ -45,8 +45,6 @@ from pipelines.spark.models import (
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-log = logging.getLogger(__name__)
-
 LOCAL_MASTER = "local[*]"
 LOCAL_SHUFFLE_PARTITIONS = 4
 """Shuffle partitions of a local session: the data of one machine, few cores."""
@@ -164,7 +162,8 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str
 
 def export_inputs(con: duckdb.DuckDBPyConnection, tables: Iterable[str], folder: Path) -> dict[str, Path]:
     """Write each ``schema.table`` as Parquet under ``folder/schema/table/``; a raw table
-    with a ``year`` column is partitioned by it. ``{table: its folder}``."""
+    with a ``year`` column and rows is partitioned by it (an empty one is one file, which
+    keeps its columns). ``{table: its folder}``."""
     out: dict[str, Path] = {}
     for key in tables:
         schema, name = key.split(".")
@@ -174,7 +173,8 @@ def export_inputs(con: duckdb.DuckDBPyConnection, tables: Iterable[str], folder:
         target = folder / schema / name
         target.mkdir(parents=True)
         source = _table(schema, name, "duckdb")
-        if schema == "raw" and PARTITION_COLUMN in columns:
+        partition = schema == "raw" and PARTITION_COLUMN in columns
+        if partition and con.execute(f"select exists (select 1 from {source})").fetchone()[0]:
             con.execute(
                 f"copy {source} to {_literal(target.as_posix(), 'duckdb')} "
                 f"(format parquet, partition_by ({PARTITION_COLUMN}), overwrite_or_ignore)"

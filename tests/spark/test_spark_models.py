@@ -13,6 +13,7 @@ from sqlglot import exp
 from pipelines.config import ConfigError, Settings
 from pipelines.spark.check import compare_table
 from pipelines.spark.engine import (
+    SparkBuildError,
     SparkSettings,
     checks_query,
     export_inputs,
@@ -194,3 +195,17 @@ def test_a_missing_java_is_one_line_not_a_traceback(tmp_path, monkeypatch, capsy
     assert check.main(["--workdir", str(tmp_path / "w")]) == 2
     err = capsys.readouterr().err
     assert err == "spark-check: Spark needs Java 17 on this machine: install a JDK 17 (java on PATH, or JAVA_HOME)\n"
+
+
+def test_an_empty_raw_table_is_exported_as_one_file_with_its_columns(tmp_path):
+    con = duckdb.connect()
+    con.execute("create schema raw; create table raw.training (record_id varchar, year integer)")
+    out = export_inputs(con, ["raw.training"], tmp_path)
+    assert [p.name for p in out["raw.training"].iterdir()] == ["data.parquet"]
+    assert con.execute("describe select * from read_parquet(?)", [str(out["raw.training"] / "data.parquet")]).fetchall()[1][:2] == (
+        "year", "INTEGER")
+
+
+def test_a_missing_input_table_is_named(tmp_path):
+    with pytest.raises(SparkBuildError, match=r"input table raw\.training is missing from the DuckDB file"):
+        export_inputs(duckdb.connect(), ["raw.training"], tmp_path)
