@@ -26,7 +26,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -242,9 +242,8 @@ def run_models(spark: SparkSession, models: list[Model], overridden: dict[str, s
         try:
             _run_model(spark, model, overridden, folder, result)
         except PySparkException as err:
-            first = str(err).strip().splitlines()[0]
             raise SparkBuildError(
-                f"{model.path}: Spark failed on the model or its checks: {first} (a construct without a Spark "
+                f"{model.path}: Spark failed on the model or its checks: {_first_line(err)} (a construct without a Spark "
                 f"equivalent gets a Spark query in {override_path(model)} under the models folder)"
             ) from err
         result.model_seconds[model.key] = time.perf_counter() - start
@@ -302,11 +301,12 @@ def build(
     models_root: Path,
     exchange: Path,
     settings: SparkSettings,
-    spark_factory: Callable[[SparkSettings, Path], SparkSession] = session,
 ) -> SparkBuild:
     """Run ``models`` (in dependency order) on Spark from the tables of ``con`` and load
     their outputs back into ``con`` (see the module doc). ``exchange`` is emptied first."""
     require_spark(settings)
+    from pyspark.errors import PySparkException
+
     result = SparkBuild()
     overridden = overrides(models_root, models)
     for model in models:  # every model transpiles before Spark starts
@@ -323,17 +323,30 @@ def build(
         result.seconds[phase] = time.perf_counter() - start
         return value
 
-    inputs = timed("export_inputs", export_inputs, con, input_tables(models), exchange / "inputs")
-    spark = timed("start_spark", spark_factory, settings, exchange)
-    try:
-        def register() -> None:
-            for key, location in inputs.items():
-                _register(spark, key, location, partitioned=any(p.name.startswith(f"{PARTITION_COLUMN}=") for p in location.iterdir()))
+    def register() -> None:
+        for key, location in inputs.items():
+            partitioned = any(p.name.startswith(f"{PARTITION_COLUMN}=") for p in location.iterdir())
+            _register(spark, key, location, partitioned)
 
-        timed("register_inputs", register)
+    inputs = timed("export_inputs", export_inputs, con, input_tables(models), exchange / "inputs")
+    where = settings.remote or settings.master
+    try:
+        spark = timed("start_spark", session, settings, exchange)
+    except (PySparkException, ImportError) as err:
+        hint = " (Spark Connect needs the client extra: pyspark[connect])" if settings.remote and isinstance(err, ImportError) else ""
+        raise SparkBuildError(f"cannot start Spark at {where}: {_first_line(err)}{hint}") from err
+    try:
+        try:
+            timed("register_inputs", register)
+        except PySparkException as err:
+            raise SparkBuildError(f"Spark at {where} cannot read the inputs in {exchange / 'inputs'}: {_first_line(err)}") from err
         timed("models_and_checks", run_models, spark, models, overridden, exchange / "outputs", result)
     finally:
         if not settings.remote:
             spark.stop()
     result.rows = timed("load_outputs", load_outputs, con, models, exchange / "outputs")
     return result
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
