@@ -152,7 +152,7 @@ def run_check(raw_dir: Path, workdir: Path, out=sys.stdout) -> bool:
             differences.append(Difference(c.model, (c.check,), f"bad rows: duckdb {on_duckdb[(c.model, c.check)]} vs spark {c.bad_rows}"))
     print("timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()), file=out)
     for w in warnings:
-        print(f"check warning on spark: {w.model} {w.check}: {w.bad_rows} bad rows", file=out)
+        print(f"audit warning: {w.model} {w.check}: {w.bad_rows} bad rows", file=out)
     if differences:
         print(f"{len(differences)} difference(s) between duckdb and spark, the first {min(MAX_SHOWN, len(differences))}:", file=out)
         for d in differences[:MAX_SHOWN]:
