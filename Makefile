@@ -43,3 +43,9 @@ sample: bootstrap
 
 clean:
 	rm -rf $(VENV) $(TOOLS) data/warehouse data/reports
+
+.PHONY: spark-check
+## The SQL models on Spark give the same marts as on DuckDB (needs Java 17; installs the spark group).
+spark-check: bootstrap
+	$(UV) sync --frozen --group spark --quiet
+	$(UV) run --frozen --no-sync python -m pipelines.spark.check

@@ -50,3 +50,12 @@ def test_resource_reads_environment_when_used_not_when_imported(tmp_path, monkey
     assert isinstance(resource, WarehouseResource)
     assert resource.settings().warehouse == tmp_path / "late.duckdb"
     assert resource.settings().pii_salt == "late-salt"
+
+
+@pytest.mark.parametrize("value", ["ten", "-5", "nan"])
+def test_a_settle_time_that_is_not_seconds_is_a_one_line_error(value):
+    from pipelines.config import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"^TGXH_SETTLE_SECONDS='{value}' is not a number of seconds"):
+        Settings.from_env(environ={"TGXH_SETTLE_SECONDS": value, "TGXH_PII_SALT": "s"})
+    assert Settings.from_env(environ={"TGXH_SETTLE_SECONDS": "2.5", "TGXH_PII_SALT": "s"}).settle_seconds == 2.5
