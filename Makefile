@@ -8,7 +8,7 @@ VENV := .venv
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: run test dev bootstrap sample clean
+.PHONY: run test lint dev bootstrap sample clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -29,9 +29,16 @@ run: bootstrap
 	$(UV) run --frozen --no-sync python -m pipelines.cli build
 	$(UV) run --frozen --no-sync python -m pipelines.cli summary
 
-## Run the whole test suite.
-test: bootstrap
+## Run the whole test suite: lint, pytest (the Spark tests included), then the two engines compared.
+test: bootstrap lint
+	$(UV) sync --frozen --group spark --quiet
 	$(UV) run --frozen --no-sync pytest
+	$(MAKE) --no-print-directory spark-check
+
+## ruff on the Python, sqlfluff (DuckDB dialect) on the SQL models.
+lint: bootstrap
+	$(UV) run --frozen --no-sync ruff check .
+	$(UV) run --frozen --no-sync sqlfluff lint dbt_like_sql
 
 ## The Dagster UI on http://127.0.0.1:3000 (asset graph, runs, checks).
 dev: bootstrap

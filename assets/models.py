@@ -21,6 +21,7 @@ line and table.
 """
 
 import json
+import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -165,7 +166,11 @@ def sql_models_asset(models: Mapping[str, SqlModel], external: Mapping[str, list
         check fails this step (Dagster raises once the results are reported)."""
         selected = [by_key[k] for k in context.selected_asset_keys]
         checks = set(context.selected_asset_check_keys)
-        with context.resources.warehouse.connect(context) as con:
+        warehouse = context.resources.warehouse
+        if warehouse.settings().engine == "spark":
+            yield from _on_spark(context, set(selected), checks)
+            return
+        with warehouse.connect(context) as con:
             for done in iter_run(con, models, select=selected):
                 context.log.info(
                     f"{done.model.key}: {done.action.value} ({done.plan.reason})"
@@ -180,6 +185,45 @@ def sql_models_asset(models: Mapping[str, SqlModel], external: Mapping[str, list
                 yield _materialize_result(done, preview(con, done.model), checks)
 
     return sql_models
+
+
+def _on_spark(
+    context: dg.AssetExecutionContext, selected: set[str], checks: set[dg.AssetCheckKey]
+) -> Iterator[dg.MaterializeResult]:
+    """``TGXH_ENGINE=spark``: every model runs on Spark (pipelines/spark/) from the run's
+    working file, and the outputs come back into it under the same names; a failed
+    blocking check stops the step. The selected models are reported."""
+    from pipelines.spark.engine import SparkSettings, build
+    from pipelines.spark.models import ordered_models
+
+    warehouse = context.resources.warehouse
+    exchange = warehouse.working_path(context.run_id).with_suffix(".spark")
+    try:
+        with warehouse.connect(context) as con:
+            result = build(con, ordered_models(MODELS_DIR), MODELS_DIR, exchange, SparkSettings.from_env())
+    finally:
+        shutil.rmtree(exchange, ignore_errors=True)
+    outcomes: dict[str, list] = {}
+    for outcome in result.checks:
+        outcomes.setdefault(outcome.model, []).append(outcome)
+    for key in sorted(selected):
+        asset_key = dg.AssetKey(key.split("."))
+        context.log.info(f"{key}: built on Spark in {result.model_seconds.get(key, 0):.1f} s")
+        yield dg.MaterializeResult(
+            asset_key=asset_key,
+            metadata={"row_count": result.rows[key], "dagster/row_count": result.rows[key], "engine": "spark"},
+            check_results=[
+                dg.AssetCheckResult(
+                    asset_key=asset_key,
+                    check_name=o.check,
+                    passed=o.passed,
+                    severity=dg.AssetCheckSeverity.ERROR if o.blocking else dg.AssetCheckSeverity.WARN,
+                    metadata={"failing_rows": o.bad_rows, "engine": "spark"},
+                )
+                for o in outcomes.get(key, [])
+                if dg.AssetCheckKey(asset_key, o.check) in checks
+            ],
+        )
 
 
 GE_SUITE_STATE = "check:marts.target_vs_actual:great_expectations_suite"

@@ -110,14 +110,16 @@ def plan_seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
             frames = {name: con.sql(f"select * from {qualified_name('seeds', name)}").pl() for name in SEED_TABLES}
         else:
             # pandera: imported only when there is something to validate
-            from models.seeds import SCHEMAS, load_seeds
+            from models.seeds import RESOLVED_DISTRICT_COLUMNS, SCHEMAS, load_seeds
 
             frames = load_seeds(SEEDS_DIR)
             for name, frame in frames.items():
                 replace_table(con, "seeds", name, frame)
                 schema = SCHEMAS[name].to_schema()
-                describe_table(con, "seeds", name, schema.description,
-                               {column: spec.description for column, spec in schema.columns.items()})
+                columns = {column: spec.description for column, spec in schema.columns.items()}
+                if name == "plans":
+                    columns |= RESOLVED_DISTRICT_COLUMNS
+                describe_table(con, "seeds", name, schema.description, columns)
             record_build(con, SEEDS_STATE, plan, [], incremental=False)
     for name, frame in frames.items():
         yield dg.MaterializeResult(

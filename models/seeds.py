@@ -260,6 +260,17 @@ def _split_district(name: str) -> tuple[str | None, str]:
     return None, folded
 
 
+RESOLVED_DISTRICT_COLUMNS = {
+    "district_official_name": "The plan's district as on the official pre-2025 list, with its type (Huyện Cao Lãnh); "
+                              "NULL for a province plan (docs/contract.md §4).",
+    "district_type_key": "Type of that district, lower case (huyện, thành phố, thị xã, quận).",
+    "district_bare_key": "Name of that district without its type, lower case (cao lãnh).",
+    "district_bare_is_unique": "No other district of the province has that name with another type, so data rows "
+                               "naming the district without its type match it.",
+}
+"""Columns that :func:`resolve_plan_districts` adds to ``seeds.plans``, with their descriptions."""
+
+
 def resolve_plan_districts(plans: pl.DataFrame) -> pl.DataFrame:
     """Resolve the ``district_name`` of each district plan to exactly one official district
     of the plan's province (the pre-2025 list of vietnamadminunits, name and type: ``Huyện

@@ -1,7 +1,7 @@
 /* @model
 materialized: incremental
 partition_by: year
-grain: [province_list, province_code, district_key, commune_key, year, period_month, group_code]
+grain: [province_list, province_code, district_key, commune_key, year, period_month, is_annual_report, group_code]
 description: >
   Beneficiary counts as currently reported: one row per reporting unit, period and
   group, where a row from a later file (lexical file-name order) supersedes the same

@@ -195,22 +195,10 @@ def _register(spark: SparkSession, key: str, location: Path, partitioned: bool) 
         spark.sql(f"alter table {table} recover partitions")
 
 
-def grain_checks(model: Model) -> list[tuple[str, str]]:
-    """``(check name, Spark query of the bad rows)`` of the grain: every row whose grain
-    is shared with another row, every row with a NULL in a grain column."""
-    table = _table(model.schema, model.name, "spark")
-    cols = ", ".join(_ident(g, "spark") for g in model.grain)
-    nulls = " or ".join(f"{_ident(g, 'spark')} is null" for g in model.grain)
-    return [
-        ("unique_grain", f"select * from {table} qualify count(*) over (partition by {cols}) > 1"),
-        ("not_null_grain", f"select * from {table} where {nulls}"),
-    ]
-
-
 def checks_query(model: Model) -> str:
     """One Spark query counting the bad rows of every check of the model (grain, audits):
     rows ``(check name, bad rows)``, so that Spark runs them as one job."""
-    queries = grain_checks(model) + [(a.name, spark_audit(model, a)) for a in model.audits]
+    queries = [(a.name, spark_audit(model, a)) for a in model.audits]
     return "\nunion all\n".join(
         f"select {_literal(name, 'spark')} as check_name, count(*) as bad_rows from (\n{sql}\n) as bad_rows"
         for name, sql in queries
@@ -220,7 +208,7 @@ def checks_query(model: Model) -> str:
 def run_checks(spark: SparkSession, model: Model) -> list[CheckOutcome]:
     """The model's grain checks and audits, on Spark; raises on a failed blocking one
     (the grain checks are blocking, an audit when its header says so)."""
-    blocking = {"unique_grain": True, "not_null_grain": True} | {a.name: a.blocking for a in model.audits}
+    blocking = {a.name: a.blocking for a in model.audits}
     counts = {row["check_name"]: int(row["bad_rows"]) for row in spark.sql(checks_query(model)).collect()}
     outcomes = [CheckOutcome(model.key, name, counts[name], blocking[name]) for name in blocking]
     failed = [o for o in outcomes if o.blocking and not o.passed]

@@ -21,7 +21,8 @@ from sqlglot import exp, transforms
 from sqlglot.dialects.spark import Spark
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from pipelines.sql_models import load_models, materialize, topological_order
+from pipelines.quality import MART_AUDITS
+from pipelines.sql import load_models, run, topological_order
 
 OVERRIDES_FOLDER = "spark"
 READ = "duckdb"
@@ -78,8 +79,9 @@ class Model:
 
 
 def ordered_models(root: Path) -> list[Model]:
-    """The models under ``root`` with every model after those it reads."""
-    models = load_models(root)
+    """The models under ``root`` with every model after those it reads, each with every
+    check the DuckDB runner runs on it (grain, header audits, the marts' audits file)."""
+    models = load_models(root, MART_AUDITS)
     out = []
     for key in topological_order(models):
         m = models[key]
@@ -93,7 +95,7 @@ def ordered_models(root: Path) -> list[Model]:
                 sql=m.sql,
                 description=m.description,
                 grain=tuple(m.grain),
-                audits=tuple(Check(a.name, a.description, a.sql, a.blocking) for a in m.audits),
+                audits=tuple(Check(a.check_name, a.summary, a.bad_rows_sql(m.relation), a.blocking) for a in m.checks),
                 reads=frozenset(m.reads),
                 docs=docs,
             )
@@ -102,10 +104,8 @@ def ordered_models(root: Path) -> list[Model]:
 
 
 def build_on_duckdb(con: duckdb.DuckDBPyConnection, root: Path) -> None:
-    """Every model built by the DuckDB engine (for comparison with Spark)."""
-    models = load_models(root)
-    for key in topological_order(models):
-        materialize(con, models[key])
+    """Every model built by the DuckDB runner (for comparison with Spark)."""
+    run(con, load_models(root, MART_AUDITS))
 
 
 def to_spark(sql: str) -> str:

@@ -14,17 +14,27 @@ import pytest
 pytest.importorskip("pyspark", reason="pyspark is not installed: uv sync --group spark")
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.spark.check import run_check
+from pipelines.spark.check import compare_table, run_check
 from pipelines.spark.engine import SparkBuildError, SparkSettings, build
 from pipelines.spark.models import ordered_models
 
 LOCAL = SparkSettings("local[2]")
 
 
-def test_the_sample_gives_equal_marts_on_both_engines(tmp_path):
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory):
+    """``make spark-check``'s work on the sample: its folder (``duckdb.duckdb`` and
+    ``spark.duckdb``) and what it printed."""
+    folder = tmp_path_factory.mktemp("spark_check")
     out = io.StringIO()
-    assert run_check(PROJECT_ROOT / "data" / "raw", tmp_path, out=out), out.getvalue()
-    assert out.getvalue().rstrip().endswith("equal")
+    equal = run_check(PROJECT_ROOT / "data" / "raw", folder, out=out)
+    return folder, equal, out.getvalue()
+
+
+def test_the_sample_gives_equal_marts_on_both_engines(checked):
+    tmp_path, equal, printed = checked
+    assert equal, printed
+    assert printed.rstrip().endswith("equal")
     with duckdb.connect(str(tmp_path / "spark.duckdb"), read_only=True) as con:
         (rows,) = con.execute("select count(*) from marts.indicator_values").fetchone()
         (comment,) = con.execute(
@@ -97,3 +107,31 @@ def test_a_failed_blocking_check_on_spark_publishes_nothing(tmp_path):
     with pytest.raises(SparkBuildError, match=r"staging\.units: blocking check\(s\) failed on Spark: unique_grain \(2 bad rows\)"):
         build(con, ordered_models(root), root, tmp_path / "exchange", LOCAL)
     assert con.execute("select count(*) from duckdb_tables() where schema_name = 'staging'").fetchone() == (0,)
+
+
+def test_a_build_with_tgxh_engine_spark_publishes_the_marts_spark_computed(checked, tmp_path, monkeypatch):
+    """The whole job (ingestion, seeds, the SQL step, reports, publishing) with
+    TGXH_ENGINE=spark publishes the same marts.indicator_values as the DuckDB engine."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    for name, value in {"TGXH_RAW_DIR": str(PROJECT_ROOT / "data" / "raw"), "TGXH_ENGINE": "spark",
+                        "TGXH_WAREHOUSE": str(tmp_path / "w" / "tgxh.duckdb"), "TGXH_SPARK_MASTER": "local[2]",
+                        "TGXH_REPORTS_DIR": str(tmp_path / "reports")}.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "w").mkdir()
+    result = defs.resolve_job_def("build_warehouse").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert result.success
+    engines = {
+        e.asset_key.to_user_string(): e.materialization.metadata["engine"].value
+        for e in result.get_asset_materialization_events() if "engine" in e.materialization.metadata
+    }
+    assert engines.get("marts/indicator_values") == "spark"
+    grain = {m.key: m.grain for m in ordered_models(PROJECT_ROOT / "dbt_like_sql")}
+    with duckdb.connect(str(tmp_path / "w" / "tgxh.duckdb"), read_only=True) as published, \
+            duckdb.connect(str(checked[0] / "duckdb.duckdb"), read_only=True) as on_duckdb:
+        for table in ("marts.indicator_values", "marts.target_vs_actual"):
+            assert compare_table(on_duckdb, published, table, grain[table]) == []
+    assert not list((tmp_path / "w" / ".build").glob("*.spark"))  # the exchange folder is removed
