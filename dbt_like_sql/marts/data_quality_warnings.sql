@@ -74,12 +74,18 @@ with level_difference as (
         d.year,
         cast(null as varchar) as indicator_code,
         'beneficiaries' as source,
-        json_object(
-            'group_code', d.group_code, 'month', d.period_month, 'file_name', d.file_name, 'row_number', d.row_number,
-            'province_in_difficulty', d.province_in_difficulty, 'lower_in_difficulty', d.lower_in_difficulty,
-            'province_served', d.province_served, 'lower_served', d.lower_served,
-            'province_monthly_allowance', d.province_monthly_allowance, 'lower_monthly_allowance', d.lower_monthly_allowance
-        ) as figures,
+        to_json({
+            'group_code': d.group_code,
+            'month': d.period_month,
+            'file_name': d.file_name,
+            'row_number': d.row_number,
+            'province_in_difficulty': d.province_in_difficulty,
+            'lower_in_difficulty': d.lower_in_difficulty,
+            'province_served': d.province_served,
+            'lower_served': d.lower_served,
+            'province_monthly_allowance': d.province_monthly_allowance,
+            'lower_monthly_allowance': d.lower_monthly_allowance,
+        }) as figures,
         'nhóm ' || d.group_code || ', tháng ' || cast(d.period_month as varchar) || '/' || cast(d.year as varchar)
             || ': dòng cấp tỉnh (' || d.file_name || ' dòng ' || cast(d.row_number as varchar) || ') báo '
             || coalesce(cast(d.province_in_difficulty as varchar), 'trống') || ' người có hoàn cảnh đặc biệt khó khăn, tổng các huyện/xã là '
@@ -144,11 +150,17 @@ level_switch as (
         cast(null as varchar) as indicator_code,
         'beneficiaries' as source,
         case
-            when l.scope_key = '' then json_object(
-                'group_code', l.group_code, 'province_level_months', l.coarse_months, 'lower_level_months', l.fine_months)
-            else json_object(
-                'group_code', l.group_code, 'district', l.scope_key, 'district_level_months', l.coarse_months,
-                'commune_level_months', l.fine_months)
+            when l.scope_key = '' then to_json({
+                'group_code': l.group_code,
+                'province_level_months': l.coarse_months,
+                'lower_level_months': l.fine_months,
+            })
+            else to_json({
+                'group_code': l.group_code,
+                'district': l.scope_key,
+                'district_level_months': l.coarse_months,
+                'commune_level_months': l.fine_months,
+            })
         end as figures,
         case when l.scope_key = '' then '' else l.scope_key || ', ' end
             || 'nhóm ' || l.group_code || ', năm ' || cast(l.year as varchar) || ': báo cáo '
@@ -169,11 +181,15 @@ report_overlaps as (
         s.year,
         cast(null as varchar) as indicator_code,
         'beneficiaries' as source,
-        json_object(
-            'group_code', s.group_code, 'district', max(s.district), 'commune', max(s.commune),
-            'kept_report', case when bool_or(s.is_annual_report) then 'monthly' else 'annual' end,
-            'kept_file', max(s.replaced_by_file), 'replaced_rows', count(*), 'replaced_files', string_agg(distinct s.file_name, ', ' order by s.file_name)
-        ) as figures,
+        to_json({
+            'group_code': s.group_code,
+            'district': max(s.district),
+            'commune': max(s.commune),
+            'kept_report': case when bool_or(s.is_annual_report) then 'monthly' else 'annual' end,
+            'kept_file': max(s.replaced_by_file),
+            'replaced_rows': count(*),
+            'replaced_files': string_agg(distinct s.file_name, ', ' order by s.file_name),
+        }) as figures,
         coalesce(max(s.commune) || ', ', '') || coalesce(max(s.district) || ', ', '') || 'nhóm ' || s.group_code || ', năm ' || cast(s.year as varchar)
             || ': có cả báo cáo năm và báo cáo tháng; dùng báo cáo '
             || case when bool_or(s.is_annual_report) then 'tháng' else 'năm' end || ' của tệp sau (' || max(s.replaced_by_file) || '), bỏ '
@@ -194,10 +210,12 @@ incomplete as (
         y.year,
         cast(null as varchar) as indicator_code,
         'beneficiaries' as source,
-        json_object(
-            'units_reporting', y.units_reporting, 'units_in_latest_month', y.units_in_latest_month,
-            'units_missing', y.units_reporting - y.units_in_latest_month, 'latest_month', y.latest_month
-        ) as figures,
+        to_json({
+            'units_reporting': y.units_reporting,
+            'units_in_latest_month': y.units_in_latest_month,
+            'units_missing': y.units_reporting - y.units_in_latest_month,
+            'latest_month': y.latest_month,
+        }) as figures,
         cast(y.units_reporting - y.units_in_latest_month as varchar) || ' trong ' || cast(y.units_reporting as varchar)
             || ' đơn vị báo cáo năm ' || cast(y.year as varchar) || ' không có số liệu tháng ' || cast(y.latest_month as varchar)
             || '; số liệu các tháng trước của các đơn vị này không được cộng vào số cuối kỳ' as message_body,
@@ -238,7 +256,7 @@ empty_cells as (
         e.year,
         e.indicator_code,
         'facilities' as source,
-        json_object('column', e.column_name, 'units_left_out', e.unit_count, 'units', e.all_count) as figures,
+        to_json({'column': e.column_name, 'units_left_out': e.unit_count, 'units': e.all_count}) as figures,
         cast(e.unit_count as varchar) || ' trong ' || cast(e.all_count as varchar) || ' cơ sở năm ' || cast(e.year as varchar)
             || ' để trống ô ' || e.column_name || ', không được tính vào tử số và mẫu số của chỉ tiêu ' || e.indicator_code as message_body,
     from empty_counts as e
@@ -285,7 +303,7 @@ training_warnings as (
         p.year,
         case when p.check_name = 'training_unknown_unit' then 'sw_staff_trained_pct' end as indicator_code,
         'training' as source,
-        json_object('records_left_out', p.record_count) as figures,
+        to_json({'records_left_out': p.record_count}) as figures,
         coalesce('năm ' || cast(p.year as varchar) || ': ', '') || cast(p.record_count as varchar) || ' ' || p.what as message_body,
     from training_problems as p
 ),
@@ -342,10 +360,13 @@ outliers as (
         c.year,
         c.indicator_code,
         'indicators' as source,
-        json_object(
-            'value', round(c.value, 4), 'change', round(c.change, 4), 'median_change', round(m.median_change, 4), 'mad', round(m.mad, 4),
-            'modified_z_score', round(0.6745 * (c.change - m.median_change) / m.mad, 2)
-        ) as figures,
+        to_json({
+            'value': round(c.value, 4),
+            'change': round(c.change, 4),
+            'median_change': round(m.median_change, 4),
+            'mad': round(m.mad, 4),
+            'modified_z_score': round(0.6745 * (c.change - m.median_change) / m.mad, 2),
+        }) as figures,
         c.indicator_code || ' thay đổi ' || cast(round(c.change, 2) as varchar) || ' so với năm ' || cast(c.year - 1 as varchar)
             || ', thành ' || cast(round(c.value, 2) as varchar) || ' năm ' || cast(c.year as varchar)
             || ' (điểm z hiệu chỉnh ' || cast(round(0.6745 * (c.change - m.median_change) / m.mad, 1) as varchar) || ')' as message_body,
@@ -365,7 +386,7 @@ over_100 as (
         v.year,
         v.indicator_code,
         'indicators' as source,
-        json_object('value', round(v.value, 4), 'numerator', v.numerator, 'denominator', v.denominator) as figures,
+        to_json({'value': round(v.value, 4), 'numerator': v.numerator, 'denominator': v.denominator}) as figures,
         v.indicator_code || ' năm ' || cast(v.year as varchar) || ' là ' || cast(round(v.value, 2) as varchar) || ' % ('
             || cast(v.numerator as varchar) || ' / ' || cast(v.denominator as varchar)
             || '), vượt 100 %: lỗi định nghĩa hoặc số liệu cần sửa' as message_body,
@@ -395,7 +416,7 @@ remapped_warnings as (
         r.year,
         cast(null as varchar) as indicator_code,
         r.source,
-        json_object('file_name', r.file_name, 'rows', r.row_count) as figures,
+        to_json({'file_name': r.file_name, 'rows': r.row_count}) as figures,
         cast(r.row_count as varchar) || ' dòng của tệp ' || r.file_name
             || ' ghi ngày sau 1/7/2025 nhưng dùng tên tỉnh cũ; được tính vào tỉnh mới' as message_body,
     from remapped as r
@@ -412,7 +433,12 @@ rejected as (
         cast(null as integer) as year,
         cast(null as varchar) as indicator_code,
         f.source,
-        json_object('file_name', f.file_name, 'status', f.status, 'rows_read', f.rows_read, 'rows_rejected', f.rows_rejected) as figures,
+        to_json({
+            'file_name': f.file_name,
+            'status': f.status,
+            'rows_read': f.rows_read,
+            'rows_rejected': f.rows_rejected,
+        }) as figures,
         case
             when f.status = 'rejected' then f.file_name || ': tệp bị loại: ' || coalesce(f.message, '')
             else f.file_name || ': ' || cast(f.rows_rejected as varchar) || ' trong ' || cast(f.rows_read as varchar)
