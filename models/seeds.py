@@ -314,7 +314,7 @@ def resolve_plan_districts(plans: pl.DataFrame) -> pl.DataFrame:
         resolved.append((hit["district_name"], hit["type_key"], hit["bare_key"], hit["bare_is_unique"]))
     if problems:
         raise ValueError("seed validation failed:\n" + "\n".join(problems))
-    names, types, bares, unique = zip(*resolved) if resolved else ((), (), (), ())
+    names, types, bares, unique = zip(*resolved, strict=False) if resolved else ((), (), (), ())
     return plans.with_columns(
         pl.Series("district_official_name", names, dtype=pl.Utf8),
         pl.Series("district_type_key", types, dtype=pl.Utf8),

@@ -62,7 +62,7 @@ def provinces() -> pl.DataFrame:
     """
     new = pl.DataFrame(_province_rows("admin_units"))
     old = pl.DataFrame(_province_rows("admin_units_legacy"))
-    new_code_by_key = dict(zip(new["provinceKey"], new["provinceCode"]))
+    new_code_by_key = dict(zip(new["provinceKey"], new["provinceCode"], strict=False))
     successor = _successor_keys()
     old = old.with_columns(
         pl.col("provinceKey").replace_strict({k: new_code_by_key[v] for k, v in successor.items()}).alias("successor_code"),

@@ -15,7 +15,7 @@ columns:
   unit_key: the reporting unit (province, district or commune) as named in the row
 */
 with counted as (
-    select *
+    select *,
     from staging.stg_beneficiaries
     where replaced_by_file is null
 ),

@@ -10,7 +10,7 @@ columns:
   is_sw_scope: unit of a type whose social-work services are measured (sa_*, health, education)
 */
 with active as (
-    select *
+    select *,
     from staging.stg_facilities
     where is_active
 ),

@@ -15,7 +15,7 @@ columns:
   lower_monthly_allowance: sum of monthly_allowance over the district/commune rows
 */
 with province_rows as (
-    select *
+    select *,
     from staging.stg_beneficiaries
     where report_level = 'province' and replaced_by_file is null
 ),

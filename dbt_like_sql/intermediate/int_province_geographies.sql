@@ -11,15 +11,15 @@ columns:
   area_province_code: the province (code of the list of that geography and year) the rows count in
 */
 with periods as (
-    select false as is_after_reform
+    select false as is_after_reform,
     union all
-    select true as is_after_reform
+    select true as is_after_reform,
 ),
 
 geographies as (
-    select 'as_reported' as geography
+    select 'as_reported' as geography,
     union all
-    select 'current' as geography
+    select 'current' as geography,
 )
 
 select

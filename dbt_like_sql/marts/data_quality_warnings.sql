@@ -84,7 +84,7 @@ with level_difference as (
             'province_served': d.province_served,
             'lower_served': d.lower_served,
             'province_monthly_allowance': d.province_monthly_allowance,
-            'lower_monthly_allowance': d.lower_monthly_allowance,
+            'lower_monthly_allowance': d.lower_monthly_allowance
         }) as figures,
         'nhóm ' || d.group_code || ', tháng ' || cast(d.period_month as varchar) || '/' || cast(d.year as varchar)
             || ': dòng cấp tỉnh (' || d.file_name || ' dòng ' || cast(d.row_number as varchar) || ') báo '
@@ -153,13 +153,13 @@ level_switch as (
             when l.scope_key = '' then to_json({
                 'group_code': l.group_code,
                 'province_level_months': l.coarse_months,
-                'lower_level_months': l.fine_months,
+                'lower_level_months': l.fine_months
             })
             else to_json({
                 'group_code': l.group_code,
                 'district': l.scope_key,
                 'district_level_months': l.coarse_months,
-                'commune_level_months': l.fine_months,
+                'commune_level_months': l.fine_months
             })
         end as figures,
         case when l.scope_key = '' then '' else l.scope_key || ', ' end
@@ -188,7 +188,7 @@ report_overlaps as (
             'kept_report': case when bool_or(s.is_annual_report) then 'monthly' else 'annual' end,
             'kept_file': max(s.replaced_by_file),
             'replaced_rows': count(*),
-            'replaced_files': string_agg(distinct s.file_name, ', ' order by s.file_name),
+            'replaced_files': string_agg(distinct s.file_name, ', ' order by s.file_name)
         }) as figures,
         coalesce(max(s.commune) || ', ', '') || coalesce(max(s.district) || ', ', '') || 'nhóm ' || s.group_code || ', năm ' || cast(s.year as varchar)
             || ': có cả báo cáo năm và báo cáo tháng; dùng báo cáo '
@@ -214,7 +214,7 @@ incomplete as (
             'units_reporting': y.units_reporting,
             'units_in_latest_month': y.units_in_latest_month,
             'units_missing': y.units_reporting - y.units_in_latest_month,
-            'latest_month': y.latest_month,
+            'latest_month': y.latest_month
         }) as figures,
         cast(y.units_reporting - y.units_in_latest_month as varchar) || ' trong ' || cast(y.units_reporting as varchar)
             || ' đơn vị báo cáo năm ' || cast(y.year as varchar) || ' không có số liệu tháng ' || cast(y.latest_month as varchar)
@@ -226,23 +226,28 @@ incomplete as (
 empty_counts as (
     select geography, province_code, year, 'facility_accessible_pct' as indicator_code, 'meets_accessibility' as column_name,
         sa_accessibility_unreported_count as unit_count, sa_facility_count as all_count,
-    from intermediate.int_facility_area_years where area_level = 'province'
+    from intermediate.int_facility_area_years
+where area_level = 'province'
     union all
     select geography, province_code, year, 'facility_residents_avg', 'residents',
         sa_residents_unreported_count, sa_facility_count,
-    from intermediate.int_facility_area_years where area_level = 'province'
+    from intermediate.int_facility_area_years
+where area_level = 'province'
     union all
     select geography, province_code, year, 'sw_service_units_pct', 'provides_social_work',
         sw_scope_unreported_count, sw_scope_unit_count + sw_scope_unreported_count,
-    from intermediate.int_facility_area_years where area_level = 'province'
+    from intermediate.int_facility_area_years
+where area_level = 'province'
     union all
     select geography, province_code, year, 'sw_staffed_units_pct', 'staff_social_work',
         sw_staff_unreported_count, unit_count,
-    from intermediate.int_facility_area_years where area_level = 'province'
+    from intermediate.int_facility_area_years
+where area_level = 'province'
     union all
     select geography, province_code, year, 'sw_staff_trained_pct', 'staff_social_work',
         sw_staff_unreported_count, unit_count,
-    from intermediate.int_facility_area_years where area_level = 'province'
+    from intermediate.int_facility_area_years
+where area_level = 'province'
 ),
 
 empty_cells as (
@@ -256,7 +261,7 @@ empty_cells as (
         e.year,
         e.indicator_code,
         'facilities' as source,
-        to_json({'column': e.column_name, 'units_left_out': e.unit_count, 'units': e.all_count}) as figures,
+        to_json({ 'column': e.column_name, 'units_left_out': e.unit_count, 'units': e.all_count }) as figures,
         cast(e.unit_count as varchar) || ' trong ' || cast(e.all_count as varchar) || ' cơ sở năm ' || cast(e.year as varchar)
             || ' để trống ô ' || e.column_name || ', không được tính vào tử số và mẫu số của chỉ tiêu ' || e.indicator_code as message_body,
     from empty_counts as e
@@ -264,7 +269,7 @@ empty_cells as (
 ),
 
 roster_units as (
-    select distinct facility_id
+    select distinct facility_id,
     from staging.stg_facilities
 ),
 
@@ -303,7 +308,7 @@ training_warnings as (
         p.year,
         case when p.check_name = 'training_unknown_unit' then 'sw_staff_trained_pct' end as indicator_code,
         'training' as source,
-        to_json({'records_left_out': p.record_count}) as figures,
+        to_json({ 'records_left_out': p.record_count }) as figures,
         coalesce('năm ' || cast(p.year as varchar) || ': ', '') || cast(p.record_count as varchar) || ' ' || p.what as message_body,
     from training_problems as p
 ),
@@ -324,7 +329,7 @@ changes as (
 ),
 
 comparable_changes as (
-    select c.*
+    select c.*,
     from changes as c
     where c.change is not null
         and c.previous_year = c.year - 1
@@ -365,7 +370,7 @@ outliers as (
             'change': round(c.change, 4),
             'median_change': round(m.median_change, 4),
             'mad': round(m.mad, 4),
-            'modified_z_score': round(0.6745 * (c.change - m.median_change) / m.mad, 2),
+            'modified_z_score': round(0.6745 * (c.change - m.median_change) / m.mad, 2)
         }) as figures,
         c.indicator_code || ' thay đổi ' || cast(round(c.change, 2) as varchar) || ' so với năm ' || cast(c.year - 1 as varchar)
             || ', thành ' || cast(round(c.value, 2) as varchar) || ' năm ' || cast(c.year as varchar)
@@ -386,7 +391,7 @@ over_100 as (
         v.year,
         v.indicator_code,
         'indicators' as source,
-        to_json({'value': round(v.value, 4), 'numerator': v.numerator, 'denominator': v.denominator}) as figures,
+        to_json({ 'value': round(v.value, 4), 'numerator': v.numerator, 'denominator': v.denominator }) as figures,
         v.indicator_code || ' năm ' || cast(v.year as varchar) || ' là ' || cast(round(v.value, 2) as varchar) || ' % ('
             || cast(v.numerator as varchar) || ' / ' || cast(v.denominator as varchar)
             || '), vượt 100 %: lỗi định nghĩa hoặc số liệu cần sửa' as message_body,
@@ -396,13 +401,19 @@ over_100 as (
 
 remapped as (
     select 'beneficiaries' as source, province_list, province_code, year, file_name, count(*) as row_count,
-    from staging.stg_beneficiaries where province_remapped group by province_list, province_code, year, file_name
+    from staging.stg_beneficiaries
+where province_remapped
+group by province_list, province_code, year, file_name
     union all
     select 'facilities', province_list, province_code, year, file_name, count(*),
-    from staging.stg_facilities where province_remapped group by province_list, province_code, year, file_name
+    from staging.stg_facilities
+where province_remapped
+group by province_list, province_code, year, file_name
     union all
     select 'training', province_list, province_code, year, file_name, count(*),
-    from staging.stg_training where province_remapped group by province_list, province_code, year, file_name
+    from staging.stg_training
+where province_remapped
+group by province_list, province_code, year, file_name
 ),
 
 remapped_warnings as (
@@ -416,7 +427,7 @@ remapped_warnings as (
         r.year,
         cast(null as varchar) as indicator_code,
         r.source,
-        to_json({'file_name': r.file_name, 'rows': r.row_count}) as figures,
+        to_json({ 'file_name': r.file_name, 'rows': r.row_count }) as figures,
         cast(r.row_count as varchar) || ' dòng của tệp ' || r.file_name
             || ' ghi ngày sau 1/7/2025 nhưng dùng tên tỉnh cũ; được tính vào tỉnh mới' as message_body,
     from remapped as r
@@ -437,7 +448,7 @@ rejected as (
             'file_name': f.file_name,
             'status': f.status,
             'rows_read': f.rows_read,
-            'rows_rejected': f.rows_rejected,
+            'rows_rejected': f.rows_rejected
         }) as figures,
         case
             when f.status = 'rejected' then f.file_name || ': tệp bị loại: ' || coalesce(f.message, '')
@@ -449,16 +460,25 @@ rejected as (
 ),
 
 all_warnings as (
-    select * from level_difference
-    union all select * from level_switch
-    union all select * from report_overlaps
-    union all select * from incomplete
-    union all select * from empty_cells
-    union all select * from training_warnings
-    union all select * from outliers
-    union all select * from over_100
-    union all select * from remapped_warnings
-    union all select * from rejected
+    select *, from level_difference
+    union all
+    select *, from level_switch
+    union all
+    select *, from report_overlaps
+    union all
+    select *, from incomplete
+    union all
+    select *, from empty_cells
+    union all
+    select *, from training_warnings
+    union all
+    select *, from outliers
+    union all
+    select *, from over_100
+    union all
+    select *, from remapped_warnings
+    union all
+    select *, from rejected
 )
 
 select

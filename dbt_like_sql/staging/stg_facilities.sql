@@ -25,6 +25,7 @@ with ranked as (
         ) as version_rank,
     from raw.facilities as f
 )
+
 select
     r.facility_id,
     cast(r.year as integer) as year,

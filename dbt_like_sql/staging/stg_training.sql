@@ -21,6 +21,7 @@ with ranked as (
         ) as version_rank,
     from raw.training as t
 )
+
 select
     r.record_id,
     r.person_key,

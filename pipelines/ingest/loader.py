@@ -366,7 +366,7 @@ def _process_batch(spec: Source, items: list[_Prepared], pii_salt: str, resolver
     splits = apply_rules_batch([table.frame for _, table in tables], spec, resolver, pii_salt)
     # The rows are checked against the raw table's pandera schema once per run, by the
     # ingest asset's blocking ``raw_contract`` check (assets/ingest.py), not file by file.
-    for (item, table), split in zip(tables, splits):
+    for (item, table), split in zip(tables, splits, strict=False):
         loaded = split.loaded.select(pl.lit(item.name).alias("file_name"), pl.all())
         rejected = split.rejected.select(
             pl.lit(spec.name).alias("source"),

@@ -202,7 +202,7 @@ def is_numbering_row(cells: list[str | None], header_width: int) -> bool:
             return False
         if m.group(1).isdigit():
             numbers.append(int(m.group(1)))
-    return all(a < b for a, b in zip(numbers, numbers[1:]))
+    return all(a < b for a, b in zip(numbers, numbers[1:], strict=False))
 
 
 # --- shaping ---------------------------------------------------------------------------
@@ -217,7 +217,7 @@ def _shape(cells: pl.DataFrame, lines: pl.Series, header: _Header, source: Sourc
     _check_duplicates(header)
     width = cells.width
     names = [f"__col{i}" for i in range(width)]
-    data = cells.rename(dict(zip(cells.columns, names))).with_columns(lines.alias(LINE_NUMBER).cast(pl.Int64))
+    data = cells.rename(dict(zip(cells.columns, names, strict=False))).with_columns(lines.alias(LINE_NUMBER).cast(pl.Int64))
     if structure is not None:
         data = data.with_columns(structure.alias(STRUCTURE))
     blank = pl.all_horizontal(pl.col(n).is_null() for n in names) if width else pl.lit(True)
@@ -361,7 +361,7 @@ def _quoted_records(lines: pl.Series, quoted: list[int], delimiter: str,
     feed = _Feed(lines)
     reader = csv.reader(feed, delimiter=delimiter)
     following = 0  # first line not yet consumed by a record
-    for start, text in zip(quoted, lines.gather(quoted).to_list()):
+    for start, text in zip(quoted, lines.gather(quoted).to_list(), strict=False):
         if start < following:
             continue
         feed.begin(start, text)
@@ -472,7 +472,7 @@ def _quoted_lines(lines: pl.Series, has_quote: pl.Series, delimiter: str, width:
     redo = sorted(records.keys() | problems.keys())
     padding = [None] * width
     cells_of = [(records.get(i, []) + padding)[:width] for i in redo]
-    columns = dict(zip(names, zip(*cells_of))) if redo else dict.fromkeys(names, ())
+    columns = dict(zip(names, zip(*cells_of, strict=False), strict=False)) if redo else dict.fromkeys(names, ())
     structure = pl.Series(
         [problems.get(i) or _width_problem(records.get(i, []), width) for i in redo], dtype=pl.String
     )
@@ -501,7 +501,7 @@ def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> tupl
     count = lines.str.count_matches(delimiter, literal=True) + 1
     wide = ((count > width) & ~has_quote).arg_true().to_list()
     wide_filled = [
-        i for i, line in zip(wide, lines.gather(wide).to_list())
+        i for i, line in zip(wide, lines.gather(wide).to_list(), strict=False)
         if line.split(delimiter, width)[width].replace(delimiter, "").strip()
     ]
     frame = cells.select(clean(pl.col(n), normalize=False) for n in names).with_columns(

@@ -90,7 +90,7 @@ def _via_unique(df: pl.DataFrame, column: str, parse, dtype: pl.DataType, memo_k
     new = [v for v in distinct if v not in known]
     if new:
         parsed = pl.DataFrame({"v": new}, schema={"v": pl.String}).select(parse(pl.col("v")).alias("out"))
-        fresh = dict(zip(new, parsed.to_series().to_list()))
+        fresh = dict(zip(new, parsed.to_series().to_list(), strict=False))
         known.update(fresh)
         if len(memo) + len(fresh) > _MEMO_LIMIT:
             memo.clear()
@@ -202,7 +202,7 @@ def apply_rules_batch(
     # matching and the other reasons work on a bounded value (the row is rejected anyway).
     # Only columns with a cell over the limit in bytes are looked at (usually none).
     widest = df.select(raw(f.name).str.len_bytes().max() for f in source.fields).row(0)
-    long_fields = [f.name for f, n in zip(source.fields, widest) if n is not None and n > MAX_CELL_CHARS]
+    long_fields = [f.name for f, n in zip(source.fields, widest, strict=False) if n is not None and n > MAX_CELL_CHARS]
     too_long = {
         name: pl.when(raw(name).str.len_chars() > MAX_CELL_CHARS).then(
             pl.format(f"{name}: value too long ({{}} characters, at most {MAX_CELL_CHARS:,})",
@@ -220,6 +220,7 @@ def apply_rules_batch(
     needs_cleaning = dict(zip(
         text_fields,
         df.select(raw(n).str.contains(NEEDS_TEXT_CLEANING).any() for n in text_fields).row(0) if text_fields else (),
+        strict=False,
     ))
     typed: list[pl.Expr | pl.Series] = []
     for f in source.fields:
@@ -247,7 +248,7 @@ def apply_rules_batch(
     ints = [f.name for f in source.fields if f.type == "int"]
     if ints:
         unparsed = df.select((raw(n).is_not_null() & pl.col(n).is_null()).any() for n in ints).row(0)
-        redo = [n for n, flag in zip(ints, unparsed) if flag]
+        redo = [n for n, flag in zip(ints, unparsed, strict=False) if flag]
         if redo:
             df = df.with_columns(parse_int(raw(n)).alias(n) for n in redo)
 
@@ -328,7 +329,7 @@ def apply_rules_batch(
     messages = pl.concat_list(pl.col("__duplicate"), *problems).list.drop_nulls()
     columns = pl.concat_list(
         pl.when(duplicate).then(pl.lit("\x00")),
-        *(pl.when(p.is_not_null()).then(pl.lit("\x00" if n is None else n)) for n, p in zip(names, problems)),
+        *(pl.when(p.is_not_null()).then(pl.lit("\x00" if n is None else n)) for n, p in zip(names, problems, strict=False)),
     ).list.drop_nulls()
     df = df.with_columns(
         pl.when(broken).then(pl.col(STRUCTURE))

@@ -176,7 +176,7 @@ def _expectation(gx, con: duckdb.DuckDBPyConnection, spec: dict[str, Any], flag:
         (rows,), = con.execute(f"select count(*) from {qualified_name(*kwargs.pop('rows_of').split('.'))}").fetchall()
         kwargs["value"] = int(rows)
     if spec["where"]:
-        kwargs["row_condition"] = Column(flag) == True  # builds a GE row condition
+        kwargs["row_condition"] = Column(flag) == True  # noqa: E712 - builds a GE row condition, not a comparison
     return getattr(gx.expectations, spec["type"])(**kwargs)
 
 

@@ -72,7 +72,9 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def compare_table(left: duckdb.DuckDBPyConnection, right: duckdb.DuckDBPyConnection, table: str, grain: tuple[str, ...]) -> list[Difference]:
+def compare_table(
+    left: duckdb.DuckDBPyConnection, right: duckdb.DuckDBPyConnection, table: str, grain: tuple[str, ...]
+) -> list[Difference]:
     """Differences of ``table`` between two DuckDB files: columns and types, rows missing
     on either side (matched on ``grain``), and values."""
     def read(con):
@@ -84,14 +86,15 @@ def compare_table(left: duckdb.DuckDBPyConnection, right: duckdb.DuckDBPyConnect
 
     (ln, lt, lrows, lcount), (rn, rt, rrows, rcount) = read(left), read(right)
     if (ln, lt) != (rn, rt):
-        return [Difference(table, (), f"columns differ: duckdb {list(zip(ln, lt))} vs spark {list(zip(rn, rt))}")]
+        left_columns, right_columns = list(zip(ln, lt, strict=False)), list(zip(rn, rt, strict=False))
+        return [Difference(table, (), f"columns differ: duckdb {left_columns} vs spark {right_columns}")]
     if (lcount, rcount) != (len(lrows), len(rrows)):
         return [Difference(table, (), f"the grain {list(grain)} is not unique: duckdb {lcount} rows for {len(lrows)} keys, "
                                       f"spark {rcount} rows for {len(rrows)} keys")]
     out = [Difference(table, k, "row only on duckdb") for k in sorted(lrows.keys() - rrows.keys(), key=repr)]
     out += [Difference(table, k, "row only on spark") for k in sorted(rrows.keys() - lrows.keys(), key=repr)]
     for key in sorted(lrows.keys() & rrows.keys(), key=repr):
-        for name, a, b in zip(ln, lrows[key], rrows[key]):
+        for name, a, b in zip(ln, lrows[key], rrows[key], strict=False):
             if not _same(a, b):
                 out.append(Difference(table, key, f"{name}: duckdb {a!r} vs spark {b!r}"))
     return out
@@ -141,12 +144,14 @@ def run_check(raw_dir: Path, workdir: Path, out=sys.stdout) -> bool:
         on_duckdb = duckdb_check_counts(left, models)
     for c in result.checks:  # the checks found the same bad rows on both engines
         if on_duckdb[(c.model, c.check)] != c.bad_rows:
-            differences.append(Difference(c.model, (c.check,), f"bad rows: duckdb {on_duckdb[(c.model, c.check)]} vs spark {c.bad_rows}"))
+            found = on_duckdb[(c.model, c.check)]
+            differences.append(Difference(c.model, (c.check,), f"bad rows: duckdb {found} vs spark {c.bad_rows}"))
     print("timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()), file=out)
     for w in warnings:
         print(f"audit warning: {w.model} {w.check}: {w.bad_rows} bad rows", file=out)
     if differences:
-        print(f"{len(differences)} difference(s) between duckdb and spark, the first {min(MAX_SHOWN, len(differences))}:", file=out)
+        shown = min(MAX_SHOWN, len(differences))
+        print(f"{len(differences)} difference(s) between duckdb and spark, the first {shown}:", file=out)
         for d in differences[:MAX_SHOWN]:
             print(f"  {d}", file=out)
         return False

@@ -265,7 +265,8 @@ def load_outputs(con: duckdb.DuckDBPyConnection, models: list[Model], folder: Pa
 def _load_one(con: duckdb.DuckDBPyConnection, model: Model, location: Path) -> int:
     wanted = con.execute(f"describe (\n{model.sql}\n)").fetchall()  # plans the query, reads no rows
     files = _literal((location / "*.parquet").as_posix(), "duckdb")
-    got = {c.lower() for (c,) in con.execute(f"select column_name from (describe select * from read_parquet({files}))").fetchall()}
+    described = con.execute(f"select column_name from (describe select * from read_parquet({files}))").fetchall()
+    got = {c.lower() for (c,) in described}
     missing = [c for c, *_ in wanted if c.lower() not in got]
     if missing:
         raise SparkBuildError(f"{model.path}: the Spark result lacks column(s) {missing}")
@@ -321,13 +322,16 @@ def build(
     try:
         spark = timed("start_spark", session, settings, exchange)
     except (PySparkException, ImportError) as err:
-        hint = " (Spark Connect needs the client extra: pyspark[connect])" if settings.remote and isinstance(err, ImportError) else ""
+        connect_missing = settings.remote and isinstance(err, ImportError)
+        hint = " (Spark Connect needs the client extra: pyspark[connect])" if connect_missing else ""
         raise SparkBuildError(f"cannot start Spark at {where}: {_first_line(err)}{hint}") from err
     try:
         try:
             timed("register_inputs", register)
         except PySparkException as err:
-            raise SparkBuildError(f"Spark at {where} cannot read the inputs in {exchange / 'inputs'}: {_first_line(err)}") from err
+            raise SparkBuildError(
+                f"Spark at {where} cannot read the inputs in {exchange / 'inputs'}: {_first_line(err)}"
+            ) from err
         timed("models_and_checks", run_models, spark, models, overridden, exchange / "outputs", result)
     finally:
         if not settings.remote:

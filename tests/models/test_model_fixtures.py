@@ -89,7 +89,7 @@ def run_fixture(fixture: dict[str, Any], models_dir: Path) -> list[dict[str, Any
         materialize(con, model)
         cur = con.execute(f"select * from {model.relation}")
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
     finally:
         con.close()
 

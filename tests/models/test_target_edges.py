@@ -35,7 +35,7 @@ def ben(code, year, lst="old", month=None, district=None, **measures):
 
 def judged(con):
     found = rows(con, f"select target_id, {', '.join(COLUMNS)} from marts.target_vs_actual")
-    return {r[0]: dict(zip(COLUMNS, r[1:])) for r in found}
+    return {r[0]: dict(zip(COLUMNS, r[1:], strict=False)) for r in found}
 
 
 def test_progress_time_runs_to_the_end_of_the_latest_month():

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 import polars as pl
+import pytest
 
 from models.seeds import resolve_plan_districts
 from tests.fixtures.model_warehouse import build_warehouse, rows

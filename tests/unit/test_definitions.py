@@ -1,7 +1,6 @@
 """The code location `dagster dev` loads: groups are the layers, every asset is described."""
 
 import dagster as dg
-import pytest
 
 from pipelines.definitions import defs
 

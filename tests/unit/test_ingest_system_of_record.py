@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.ingest import WithdrawalRefused, ensure_tables, ingest_source, loader
-from pipelines.sql.state import external_partitions, external_version
 from pipelines.reports.summary import format_withdrawn
+from pipelines.sql.state import external_partitions, external_version
 from tests.fixtures.ingest.builders import (
     SALT,
     assert_reconciled,

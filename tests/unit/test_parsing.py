@@ -122,7 +122,7 @@ ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs
 def test_the_plain_cast_fast_path_agrees_with_parse_int_wherever_it_succeeds(texts):
     # apply_rules casts integer columns first and runs parse_int only where the cast failed
     fast, full = col(texts, V.cast(pl.Int64, strict=False)), col(texts, parse_int(V))
-    assert all(f is None or f == p for f, p in zip(fast, full))
+    assert all(f is None or f == p for f, p in zip(fast, full, strict=False))
 
 
 @given(st.lists(ANY_TEXT.map(str.strip).filter(bool), max_size=20))
@@ -131,7 +131,7 @@ def test_a_cell_without_whitespace_runs_is_its_own_clean_text(texts):
     # apply_rules skips clean_text on a column none of whose cells matches NEEDS_TEXT_CLEANING
     needs = col(texts, V.str.contains(NEEDS_TEXT_CLEANING))
     cleaned = col(texts, clean_text(V))
-    assert all(n or c == t for t, n, c in zip(texts, needs, cleaned))
+    assert all(n or c == t for t, n, c in zip(texts, needs, cleaned, strict=False))
 
 
 @given(st.lists(st.one_of(ANY_TEXT, st.sampled_from(["Tổng", "Cộng", "Total x", "Grand total", " tổng số", "(Tổng)"])),
@@ -139,7 +139,7 @@ def test_a_cell_without_whitespace_runs_is_its_own_clean_text(texts):
 @settings(max_examples=200, deadline=None)
 def test_the_total_label_filter_never_drops_a_total_label(texts):
     totals, candidates = col(texts, is_total_label(V)), col(texts, could_be_total_label(V))
-    assert all(c or not t for t, c in zip(totals, candidates))
+    assert all(c or not t for t, c in zip(totals, candidates, strict=False))
 
 
 # --- booleans ----------------------------------------------------------------------------
@@ -169,7 +169,7 @@ SPELLINGS = [(w, True) for w in (*TRUE_WORDS, "Có", "CÓ")] + [(w, False) for w
 def test_any_boolean_spelling_in_any_case_parses(cases):
     texts, expected = [], []
     for (word, value), upper, pad in cases:
-        texts.append(pad + "".join(c.upper() if u else c.lower() for c, u in zip(word, upper)) + pad)
+        texts.append(pad + "".join(c.upper() if u else c.lower() for c, u in zip(word, upper, strict=False)) + pad)
         expected.append(value)
     assert col(texts, parse_bool(clean(V))) == expected
 
