@@ -1,8 +1,16 @@
-"""Configuration of a build (CONTRACT §1), read when a run starts, never at import time."""
+"""Configuration of a build (docs/contract.md §1), read when a run starts, never at import time.
+
+``python -m pipelines.config`` checks the configuration before a build (``make run`` calls
+it first): a configuration that cannot be right, a build already running on the
+warehouse, or a published file that cannot be opened, is one line on stderr naming the
+variable, its value and the problem, and exit status 2. The warehouse resource runs the
+same checks when a build starts, for the builds the daemon and the UI launch."""
 
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 import warnings
 from dataclasses import dataclass
 from functools import cache
@@ -14,6 +22,17 @@ DEFAULT_WAREHOUSE = "data/warehouse/tgxh.duckdb"
 DEFAULT_REPORTS_DIR = "data/reports"
 DEV_PII_SALT = "tgxh-dev-salt-not-for-production"
 SOURCES = ("beneficiaries", "facilities", "training")
+
+
+TRUE_VALUES = ("1", "true", "yes")
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be right; the message is one line naming the variable,
+    its value and what is wrong."""
+
+    def __init__(self, variable: str, value: object, problem: str) -> None:
+        super().__init__(f"{variable}={value}: {problem}")
 
 
 class DevSaltWarning(UserWarning):
@@ -38,13 +57,17 @@ def _resolve(path: str | os.PathLike) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """The three settings of CONTRACT §1, with paths made absolute, and where the
-    scorecards are written (``TGXH_REPORTS_DIR``, default ``data/reports``)."""
+    """The settings of docs/contract.md §1, with paths made absolute; where the
+    scorecards are written (``TGXH_REPORTS_DIR``, default ``data/reports``); whether a
+    build waits for a running one (``TGXH_WAIT_FOR_BUILD=1``) and whether it starts from
+    an empty warehouse instead of the published one (``TGXH_REBUILD=1``, ``make rebuild``)."""
 
     raw_dir: Path
     warehouse: Path
     pii_salt: str
     reports_dir: Path
+    wait_for_build: bool = False
+    rebuild: bool = False
 
     @classmethod
     def from_env(
@@ -54,8 +77,8 @@ class Settings:
         pii_salt: str | None = None,
         reports_dir: str | None = None,
         environ: dict[str, str] | None = None,
-    ) -> "Settings":
-        """Explicit values win, then the environment, then the defaults of CONTRACT §1."""
+    ) -> Settings:
+        """Explicit values win, then the environment, then the defaults of docs/contract.md §1."""
         env = os.environ if environ is None else environ
         salt = pii_salt or env.get("TGXH_PII_SALT")
         if not salt:
@@ -66,7 +89,96 @@ class Settings:
             warehouse=_resolve(warehouse or env.get("TGXH_WAREHOUSE") or DEFAULT_WAREHOUSE),
             pii_salt=salt,
             reports_dir=_resolve(reports_dir or env.get("TGXH_REPORTS_DIR") or DEFAULT_REPORTS_DIR),
+            wait_for_build=env.get("TGXH_WAIT_FOR_BUILD", "").strip().lower() in TRUE_VALUES,
+            rebuild=env.get("TGXH_REBUILD", "").strip().lower() in TRUE_VALUES,
         )
 
     def source_dir(self, source: str) -> Path:
         return self.raw_dir / source
+
+    def check_raw_dir(self) -> None:
+        """``TGXH_RAW_DIR`` is a folder holding at least one of the source folders."""
+        if not self.raw_dir.exists():
+            raise ConfigError("TGXH_RAW_DIR", self.raw_dir, "no such folder")
+        if not self.raw_dir.is_dir():
+            raise ConfigError("TGXH_RAW_DIR", self.raw_dir, "not a folder")
+        if not any(self.source_dir(s).is_dir() for s in SOURCES):
+            raise ConfigError(
+                "TGXH_RAW_DIR", self.raw_dir,
+                "holds none of the source folders " + ", ".join(f"{s}/" for s in SOURCES),
+            )
+
+    def check_warehouse_dir(self) -> None:
+        """The warehouse's folder exists (it is created when its own parent folder exists)
+        and a file can be created in it."""
+        folder = self.warehouse.parent
+        if not folder.exists() and folder.parent.is_dir():
+            try:
+                folder.mkdir()
+            except OSError as exc:
+                raise ConfigError("TGXH_WAREHOUSE", self.warehouse, f"cannot create its folder {folder}: {exc.strerror}") from None
+        if not folder.exists():
+            raise ConfigError("TGXH_WAREHOUSE", self.warehouse, f"its folder {folder} does not exist")
+        if not folder.is_dir():
+            raise ConfigError("TGXH_WAREHOUSE", self.warehouse, f"{folder} is not a folder")
+        if self.warehouse.is_dir():
+            raise ConfigError("TGXH_WAREHOUSE", self.warehouse, "is a folder, not a file")
+        try:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            raise ConfigError("TGXH_WAREHOUSE", self.warehouse, f"its folder {folder} is not writable ({exc.strerror})") from None
+
+    def check_published(self) -> None:
+        """The published warehouse, if any, opens (skipped for a rebuild, which replaces it)."""
+        if self.rebuild or not self.warehouse.exists():
+            return
+        import duckdb  # here: the other checks need no database
+
+        try:
+            duckdb.connect(str(self.warehouse), read_only=True).close()
+        except duckdb.Error as exc:
+            raise ConfigError("TGXH_WAREHOUSE", self.warehouse, corrupt_message(exc)) from None
+
+
+def corrupt_message(exc: Exception) -> str:
+    """What to do when the published warehouse cannot be opened."""
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (
+        f"the published warehouse cannot be opened ({reason}); restore it from a backup, "
+        "or rebuild it from the raw folder with `make rebuild`"
+    )
+
+
+def check(settings: Settings) -> None:
+    """Every check of a configuration before a build; raises ``ConfigError``, or
+    ``pipelines.lock.BuildRunning`` when a build runs on the warehouse and the settings
+    do not ask to wait for it."""
+    from pipelines.lock import BuildRunning, running_build
+
+    settings.check_raw_dir()
+    settings.check_warehouse_dir()
+    if not settings.wait_for_build:
+        owner = running_build(settings.warehouse)
+        if owner is not None:
+            raise BuildRunning(settings.warehouse, owner)
+    settings.check_published()
+
+
+def main() -> int:
+    """Check the configuration from the environment: one line on stderr and status 2 when wrong."""
+    from pipelines.lock import BuildRunning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DevSaltWarning)  # the build itself gives the warning
+        settings = Settings.from_env()
+    try:
+        check(settings)
+    except (ConfigError, BuildRunning) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
