@@ -103,7 +103,8 @@ def published_state(warehouse: Path) -> tuple[str | None, dict[str, tuple[str | 
             for source, name, sha, status in con.execute(
                 "select source, file_name, sha256, status from audit.ingest_file_state where status <> 'withdrawn'"
             ).fetchall():
-                ledger[f"{source}/{name}"] = (sha, status)
+                if not in_progress(name):  # a ledger row of an upload in progress is no part of the record
+                    ledger[f"{source}/{name}"] = (sha, status)
     finally:
         con.close()
     return build_id, ledger
