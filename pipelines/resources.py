@@ -68,7 +68,7 @@ EXPORTS_STORE = ".exports"
 STORAGE_VERSION = "v1.4.0"
 """DuckDB storage version of the published file (readable from DuckDB 1.4 on)."""
 CHECKSUM_TABLES = ("marts.indicator_values", "marts.target_vs_actual")
-"""The published marts of CONTRACT §4 whose checksum ``audit.builds`` records."""
+"""The published marts of docs/contract.md §4 whose checksum ``audit.builds`` records."""
 BUILDS_COMMENTS = {
     "build_id": "Dagster run id of the build.",
     "published_at": "When the build was published (UTC).",
