@@ -146,3 +146,27 @@ def test_flags_are_read_from_the_environment():
     assert (s.wait_for_build, s.rebuild) == (True, True)
     s = Settings.from_env(environ={"TGXH_PII_SALT": "x"})
     assert (s.wait_for_build, s.rebuild) == (False, False)
+
+
+def test_a_build_launched_by_the_daemon_or_the_ui_stops_on_a_bad_raw_folder(tmp_path, monkeypatch):
+    """Builds that do not pass through ``make run`` (the daemon, the UI) check the same at
+    their first step: the step fails with the one line, nothing is published."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    monkeypatch.setenv("TGXH_RAW_DIR", str(tmp_path / "nonexistent"))
+    monkeypatch.setenv("TGXH_WAREHOUSE", str(tmp_path / "w" / "tgxh.duckdb"))
+    monkeypatch.setenv("TGXH_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("TGXH_PII_SALT", "x")
+    result = defs.resolve_job_def("build_warehouse").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    assert not result.success
+    failures = [e.step_failure_data.error for e in result.all_events if e.is_step_failure]
+    assert failures
+    for error in failures:
+        assert error.cls_name == "Failure"
+        assert error.message.splitlines()[-1].endswith(f"TGXH_RAW_DIR={tmp_path / 'nonexistent'}: no such folder")
+    assert not (tmp_path / "w" / "tgxh.duckdb").exists() and not (tmp_path / "reports").exists()
+    assert list((tmp_path / "w").iterdir()) == []  # no working file, no lock left
