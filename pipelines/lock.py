@@ -75,7 +75,10 @@ def acquire(warehouse: Path, run_id: str, wait: bool, on_wait=None) -> None:
     path = lock_path(warehouse)
     if fcntl is None or _HELD.get(path, ("", -1))[0] == run_id:
         return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    if path in _HELD:  # a run of this process that failed: runs of one process follow one another
+        fd = _HELD.pop(path)[1]
+    else:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

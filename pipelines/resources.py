@@ -38,12 +38,14 @@ so DuckDB clients from 1.4 on open it. With it, the marts are exported as Parque
 CSV (UTF-8 with BOM, for Excel) into ``<warehouse dir>/exports``, a symbolic link
 switched to the new build's folder by one rename right after the warehouse's.
 
-A run's files in ``.build`` are removed when the run ends (the resource's teardown),
-published or not; a run killed before that leaves them to the next build.
+A run's files in ``.build`` are removed when it publishes, or else when its process
+exits (``make run``, and the run worker of the daemon and the UI, run one build per
+process); a run killed with SIGKILL leaves them to the next build.
 """
 
 from __future__ import annotations
 
+import atexit
 import errno
 import os
 import shutil
@@ -290,6 +292,29 @@ def fail_dead_runs(instance: dg.DagsterInstance, warehouse: Path) -> list[str]:
     return dead
 
 
+def _job_name(context) -> str | None:
+    """The job of the run, ``None`` for an asset invoked directly (in tests)."""
+    try:
+        return context.job_name
+    except dg.DagsterError:  # not set when an asset is invoked directly
+        return None
+
+
+def _end_run(warehouse: Path, run_id: str) -> None:
+    """Remove the run's files from ``.build`` and release its locks."""
+    build_dir = warehouse.parent / BUILD_DIR_NAME
+    if build_dir.is_dir():
+        for f in build_dir.iterdir():
+            if f.name.split(".")[0] == run_id and f.suffix != ".lock":
+                _remove(f)
+        _release_lock(build_dir, run_id)
+    lock.release(warehouse, run_id)
+
+
+_ENDED_AT_EXIT: set[str] = set()
+"""Runs whose files this process removes when it exits."""
+
+
 WORKING_FILE_CONFIG = {"checkpoint_threshold": "1GB"}
 """DuckDB settings of a run's working file (see ``WarehouseResource.connect``)."""
 
@@ -297,8 +322,7 @@ WORKING_FILE_CONFIG = {"checkpoint_threshold": "1GB"}
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse of one run. Unset fields fall back to docs/contract.md §1's variables.
 
-    Runs use the in-process executor (one process per run): the teardown at the end of the
-    run removes the run's working files."""
+    The steps of a run share one process (the in-process executor)."""
 
     raw_dir: str | None = None
     warehouse: str | None = None
@@ -322,7 +346,7 @@ class WarehouseResource(dg.ConfigurableResource):
         """Checks and lock at a build's first step (each later step repeats them cheaply)."""
         try:
             settings.check_warehouse_dir()
-            if context.job_name == build_warehouse.name:  # a build reads the raw folder
+            if _job_name(context) == build_warehouse.name:  # a build reads the raw folder
                 settings.check_raw_dir()
             lock.acquire(
                 settings.warehouse, context.run_id, wait=settings.wait_for_build,
@@ -339,11 +363,16 @@ class WarehouseResource(dg.ConfigurableResource):
         path = self.working_path(context.run_id)
         path.parent.mkdir(exist_ok=True)
         _hold_lock(path.parent, context.run_id)
+        if context.run_id not in _ENDED_AT_EXIT:
+            # a run's process (make run, the daemon's or the UI's run worker) ends with the
+            # run: what a failed run left goes then
+            _ENDED_AT_EXIT.add(context.run_id)
+            atexit.register(_end_run, settings.warehouse, context.run_id)
         if path.exists():
             return path
         self._remove_stale_working_files(context, path.parent)
         path.with_suffix(".base").write_text(_identity(settings.warehouse))
-        if context.instance is not None:
+        if context.instance is not None and context.instance.get_run_by_id(context.run_id) is not None:
             context.instance.add_run_tags(
                 context.run_id, {"tgxh/raw_dir": str(settings.raw_dir), "tgxh/warehouse": str(settings.warehouse)}
             )
@@ -392,22 +421,6 @@ class WarehouseResource(dg.ConfigurableResource):
                 else:
                     _remove(f)
 
-    def _end_run(self, run_id: str) -> None:
-        """Remove the run's files from ``.build`` and release its locks."""
-        settings = self.settings()
-        build_dir = settings.warehouse.parent / BUILD_DIR_NAME
-        if build_dir.is_dir():
-            for f in build_dir.iterdir():
-                if f.name.split(".")[0] == run_id and f.suffix != ".lock":
-                    _remove(f)
-            _release_lock(build_dir, run_id)
-        lock.release(settings.warehouse, run_id)
-
-    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        """At the end of a run (published, failed or stopped): its working files go."""
-        if context.run_id is not None:  # not a sensor's evaluation
-            self._end_run(context.run_id)
-
     @contextmanager
     def connect(self, context) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection to this run's working file.
@@ -450,24 +463,39 @@ class WarehouseResource(dg.ConfigurableResource):
             latest = con.execute(
                 "select build_id, published_at, content_checksum from audit.builds order by published_at desc limit 1"
             ).fetchone()
-            if latest is not None and latest[2] == content and not settings.rebuild:
+            unchanged = latest is not None and latest[2] == content and not settings.rebuild
+            if unchanged:
                 context.log.info(
                     f"Nothing changed since build {latest[0]} (published {latest[1]:%Y-%m-%d %H:%M %Z}): "
                     f"{settings.warehouse} is left as it is."
                 )
-                return settings.warehouse
-            for column, text in BUILDS_COMMENTS.items():
-                con.execute(f"comment on column audit.builds.{column} is {sql_string_literal(text)}")
-            con.execute("comment on table audit.builds is 'One row per published build.'")
-            con.execute(
-                "insert or replace into audit.builds (build_id, published_at, raw_dir, marts_checksum, content_checksum)"
-                " values (?, ?, ?, ?, ?)",
-                [context.run_id, datetime.now(UTC), str(settings.raw_dir), marts_checksum(con), content],
-            )
-            con.execute("checkpoint")
-            _export_marts(con, exports)
+            else:
+                self._record_build(context, con, settings, content, exports)
         finally:
             con.close()
+        if not unchanged:
+            self._replace_published(context, settings, path)
+        _end_run(settings.warehouse, context.run_id)
+        return settings.warehouse
+
+    @staticmethod
+    def _record_build(context, con, settings: Settings, content: str, exports: Path) -> None:
+        """The build's ``audit.builds`` row, then the exports of its marts."""
+        for column, text in BUILDS_COMMENTS.items():
+            con.execute(f"comment on column audit.builds.{column} is {sql_string_literal(text)}")
+        con.execute("comment on table audit.builds is 'One row per published build.'")
+        con.execute(
+            "insert or replace into audit.builds (build_id, published_at, raw_dir, marts_checksum, content_checksum)"
+            " values (?, ?, ?, ?, ?)",
+            [context.run_id, datetime.now(UTC), str(settings.raw_dir), marts_checksum(con), content],
+        )
+        con.execute("checkpoint")
+        _export_marts(con, exports)
+
+    @staticmethod
+    def _replace_published(context, settings: Settings, path: Path) -> None:
+        """Move the working file (in the published storage version) over the published one,
+        then switch the exports and move the staged reports."""
         if not _storage_version(path).startswith(STORAGE_VERSION):
             _rewrite_compatible(path)
         with open(path, "rb+") as fh:
@@ -482,5 +510,3 @@ class WarehouseResource(dg.ConfigurableResource):
                 if not report.name.startswith("."):  # not a half-written temporary file
                     _move(report, settings.reports_dir / report.name)
             _remove(staged)
-        self._end_run(context.run_id)
-        return settings.warehouse

@@ -3,6 +3,7 @@ every blocking check passed; a failed or killed build leaves the published file 
 
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -129,12 +130,30 @@ def _builds(path):
         con.close()
 
 
-def test_a_failed_run_leaves_no_working_file_when_it_ends(tmp_path):
-    instance = dg.DagsterInstance.ephemeral()
-    resource = WarehouseResource(warehouse=str(tmp_path / "tgxh.duckdb"), pii_salt="t")
-    assert not _build(resource, 1, False, instance).success
-    assert sorted(p.name for p in (tmp_path / ".build").iterdir()) == []
-    assert not (tmp_path / "tgxh.duckdb").exists()
+FAILING_RUN = """
+import sys
+import dagster as dg
+sys.path.insert(0, sys.argv[2])
+from test_publishing import _build
+from pipelines.resources import WarehouseResource
+resource = WarehouseResource(warehouse=sys.argv[1], pii_salt="t")
+result = _build(resource, 1, False, dg.DagsterInstance.ephemeral())
+print("FAILED" if not result.success else "PASSED")
+"""
+
+
+def test_a_failed_run_leaves_no_working_file_when_its_process_ends(tmp_path):
+    """``make run`` and the run workers of the daemon and the UI run one build per process."""
+    warehouse = tmp_path / "tgxh.duckdb"
+    out = subprocess.run(
+        [sys.executable, "-c", FAILING_RUN, str(warehouse), str(Path(__file__).parent)],
+        cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
+    assert out.stdout.strip() == "FAILED", out.stderr[-3000:]
+    assert (tmp_path / ".build").is_dir() and list((tmp_path / ".build").iterdir()) == []
+    assert not warehouse.exists()
+    assert (tmp_path / ".tgxh.duckdb.lock").read_bytes() == b""  # released, no owner left
 
 
 def test_a_build_that_changes_nothing_publishes_nothing(tmp_path):
