@@ -132,7 +132,7 @@ SERVER = r"""
 import json, os, sys
 import dagster as dg
 from pipelines.definitions import defs
-import great_expectations, pipelines.expectations  # slow imports: once, before forking
+import pipelines.expectations  # slow import: once, before forking (importing great_expectations itself here ends the process while pyspark is installed)
 job = defs.resolve_job_def("build_warehouse")
 print("READY", flush=True)
 for line in sys.stdin:
