@@ -27,7 +27,9 @@ even by SIGKILL, which a persistent Dagster instance cannot see (a killed run st
 (``marts_checksum``), computed inside the file being published, so a reader can check in
 one transaction that the latest build row and the marts it reads belong together, and a
 checksum of the build's content (``content_checksum``): a build whose content equals the
-latest publication's publishes nothing (no ``audit.builds`` row, the file untouched).
+latest publication's publishes nothing (no ``audit.builds`` row, the file untouched),
+provided that publication went through to its end, reports included (a build killed
+between the warehouse's rename and its reports is published again by the next one).
 
 A build never publishes over a newer publication: the identity of the published file
 (inode, size, modification time) when the build started is kept in
@@ -292,6 +294,25 @@ def fail_dead_runs(instance: dg.DagsterInstance, warehouse: Path) -> list[str]:
     return dead
 
 
+def _completed_marker(warehouse: Path) -> Path:
+    """``<warehouse dir>/.<name>.published``: the build whose publication (warehouse,
+    exports and reports) went through to its end."""
+    return warehouse.parent / f".{warehouse.name}.published"
+
+
+def _completed_build(warehouse: Path) -> str | None:
+    try:
+        return _completed_marker(warehouse).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def _job_name(context) -> str | None:
     """The job of the run, ``None`` for an asset invoked directly (in tests)."""
     try:
@@ -463,7 +484,10 @@ class WarehouseResource(dg.ConfigurableResource):
             latest = con.execute(
                 "select build_id, published_at, content_checksum from audit.builds order by published_at desc limit 1"
             ).fetchone()
-            unchanged = latest is not None and latest[2] == content and not settings.rebuild
+            unchanged = (
+                latest is not None and latest[2] == content and not settings.rebuild
+                and _completed_build(settings.warehouse) == latest[0]
+            )
             if unchanged:
                 context.log.info(
                     f"Nothing changed since build {latest[0]} (published {latest[1]:%Y-%m-%d %H:%M %Z}): "
@@ -475,6 +499,7 @@ class WarehouseResource(dg.ConfigurableResource):
             con.close()
         if not unchanged:
             self._replace_published(context, settings, path)
+            _write_atomically(_completed_marker(settings.warehouse), context.run_id)
         _end_run(settings.warehouse, context.run_id)
         return settings.warehouse
 

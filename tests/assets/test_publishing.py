@@ -244,3 +244,18 @@ def test_a_corrupt_published_file_is_named_with_what_to_do_and_rebuild_replaces_
     rebuilt = _build(resource, 1, True, instance)
     assert rebuilt.success
     assert _value(published) == 1 and _builds(published) == [rebuilt.run_id]
+
+
+def test_a_publication_cut_before_its_end_is_completed_by_the_next_build(tmp_path):
+    """Killed between the warehouse's rename and its reports: the next build, with nothing
+    new, still publishes, so the reports and exports catch up with the warehouse."""
+    instance = dg.DagsterInstance.ephemeral()
+    published = tmp_path / "tgxh.duckdb"
+    resource = WarehouseResource(warehouse=str(published), pii_salt="t")
+    first = _build(resource, 1, True, instance)
+    marker = tmp_path / ".tgxh.duckdb.published"
+    assert marker.read_text() == first.run_id
+    marker.unlink()  # what a kill right after the rename leaves: no completed publication recorded
+    again = _build(resource, 1, True, instance)
+    assert _builds(published) == [first.run_id, again.run_id]
+    assert marker.read_text() == again.run_id
