@@ -8,7 +8,7 @@ VENV := .venv
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: run test lint dev bootstrap sample clean
+.PHONY: run rebuild test lint dev bootstrap sample clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -25,9 +25,17 @@ $(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
 bootstrap: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 
 ## Materialise every asset on the data in TGXH_RAW_DIR (default: the shipped sample) and print the summary.
+## A configuration that cannot be right, or a build already running on the warehouse, stops it first
+## with one line (TGXH_WAIT_FOR_BUILD=1 waits for the running build instead).
 run: bootstrap
+	$(UV) run --frozen --no-sync python -m pipelines.config
 	$(UV) run --frozen --no-sync python -m pipelines.cli build
 	$(UV) run --frozen --no-sync python -m pipelines.cli summary
+
+## Rebuild the warehouse from empty on the raw folder (the system of record) and publish it over the
+## published file: the recovery from a corrupt or lost warehouse.
+rebuild: export TGXH_REBUILD := 1
+rebuild: run
 
 ## Run the whole test suite: lint, pytest (the Spark tests included), then the two engines compared.
 test: bootstrap lint

@@ -193,6 +193,7 @@ def _on_spark(
     """``TGXH_ENGINE=spark``: every model runs on Spark (pipelines/spark/) from the run's
     working file, and the outputs come back into it under the same names; a failed
     blocking check stops the step. The selected models are reported."""
+    from pipelines.quality import MART_AUDITS
     from pipelines.spark.engine import SparkSettings, build
     from pipelines.spark.models import ordered_models
 
@@ -200,7 +201,7 @@ def _on_spark(
     exchange = warehouse.working_path(context.run_id).with_suffix(".spark")
     try:
         with warehouse.connect(context) as con:
-            result = build(con, ordered_models(MODELS_DIR), MODELS_DIR, exchange, SparkSettings.from_env())
+            result = build(con, ordered_models(MODELS_DIR, MART_AUDITS), MODELS_DIR, exchange, SparkSettings.from_env())
     finally:
         shutil.rmtree(exchange, ignore_errors=True)
     outcomes: dict[str, list] = {}

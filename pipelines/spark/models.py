@@ -21,7 +21,6 @@ from sqlglot import exp, transforms
 from sqlglot.dialects.spark import Spark
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from pipelines.quality import MART_AUDITS
 from pipelines.sql import load_models, run, topological_order
 
 OVERRIDES_FOLDER = "spark"
@@ -78,10 +77,11 @@ class Model:
         return f"{self.schema}.{self.name}"
 
 
-def ordered_models(root: Path) -> list[Model]:
+def ordered_models(root: Path, audits_file: Path | None = None) -> list[Model]:
     """The models under ``root`` with every model after those it reads, each with every
-    check the DuckDB runner runs on it (grain, header audits, the marts' audits file)."""
-    models = load_models(root, MART_AUDITS)
+    check the DuckDB runner runs on it (grain, header audits, and those of ``audits_file``
+    such as the marts' ``pipelines/quality/mart_audits.yml``)."""
+    models = load_models(root, audits_file)
     out = []
     for key in topological_order(models):
         m = models[key]
@@ -103,9 +103,9 @@ def ordered_models(root: Path) -> list[Model]:
     return out
 
 
-def build_on_duckdb(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+def build_on_duckdb(con: duckdb.DuckDBPyConnection, root: Path, audits_file: Path | None = None) -> None:
     """Every model built by the DuckDB runner (for comparison with Spark)."""
-    run(con, load_models(root, MART_AUDITS))
+    run(con, load_models(root, audits_file))
 
 
 def to_spark(sql: str) -> str:

@@ -1,7 +1,5 @@
 """The nightly schedule and the raw-file sensor."""
 
-import os
-
 import dagster as dg
 
 from pipelines.resources import WarehouseResource
@@ -22,37 +20,100 @@ def _tick(instance, resource, cursor):
         return result, context.cursor
 
 
-def test_sensor_requests_a_run_when_a_file_is_added_or_changed(tmp_path):
+def _publish(resource, instance):
+    """A real build of the ingest assets, published: the ledger the sensor compares with."""
+    from assets.ingest import ingest_assets
+    from assets.reports import build_publish_asset
+
+    keys = [k for a in ingest_assets for k in a.keys]
+    result = dg.materialize([*ingest_assets, build_publish_asset(keys)], resources={"warehouse": resource},
+                            instance=instance, raise_on_error=False)
+    assert result.success
+    return result.run_id
+
+
+def _folder(tmp_path):
     raw = tmp_path / "raw"
     for source in ("beneficiaries", "facilities", "training"):
         (raw / source).mkdir(parents=True)
-    (raw / "beneficiaries" / "2024_camau.csv").write_text("province,year\n")
+    (raw / "beneficiaries" / "2024_camau.csv").write_text(
+        "province,year,group,in_difficulty,served\nCà Mau,2024,elderly,100,50\n", encoding="utf-8")
+    return raw
+
+
+def test_sensor_follows_the_published_ledger_not_its_own_memory(tmp_path):
+    raw = _folder(tmp_path)
     instance = dg.DagsterInstance.ephemeral()
     resource = WarehouseResource(raw_dir=str(raw), warehouse=str(tmp_path / "w.duckdb"), pii_salt="t")
 
+    # nothing published yet: a build is requested, with the folder and warehouse as tags
     first, cursor = _tick(instance, resource, None)
     assert isinstance(first, dg.RunRequest)
+    assert first.tags["tgxh/raw_dir"] == str(raw) and first.tags["tgxh/warehouse"] == str(tmp_path / "w.duckdb")
+    # that build failed or was killed (nothing published): the next tick asks again
+    instance.add_run(dg.DagsterRun(job_name="build_warehouse", tags=first.tags, status=dg.DagsterRunStatus.FAILURE))
+    again, cursor = _tick(instance, resource, cursor)
+    assert isinstance(again, dg.RunRequest) and again.run_key != first.run_key
 
-    unchanged, cursor2 = _tick(instance, resource, cursor)
-    assert isinstance(unchanged, dg.SkipReason)
-    assert cursor2 == cursor
+    build_id = _publish(resource, instance)
+    # a daemon started on a warehouse that matches its folder launches nothing, first tick included
+    for c in (None, cursor):
+        skipped, cursor = _tick(instance, resource, c)
+        assert isinstance(skipped, dg.SkipReason) and build_id in skipped.skip_message
 
-    (raw / "training" / "2025_laocai.xlsx").write_bytes(b"new file")
-    added, cursor3 = _tick(instance, resource, cursor)
-    assert isinstance(added, dg.RunRequest)
-    assert "training/2025_laocai.xlsx" in added.tags["tgxh/changed_files"]
+    # uploads in progress are not a change
+    for name in (".2025.csv", "~$2025.xlsx", "2025.csv.part", "2025.tmp", "2025.xlsx.crdownload", "x.partial"):
+        (raw / "training" / name).write_bytes(b"half")
+    uploads, cursor = _tick(instance, resource, cursor)
+    assert isinstance(uploads, dg.SkipReason), uploads.tags
 
+    # a file changed (same size and name, other bytes), added, or removed: a build each
     target = raw / "beneficiaries" / "2024_camau.csv"
-    target.write_text("province,year\nCà Mau,2024\n")
-    os.utime(target, ns=(1, 1))
-    changed, _ = _tick(instance, resource, cursor3)
+    target.write_text(target.read_text(encoding="utf-8").replace("100,50", "100,60"), encoding="utf-8")
+    changed, cursor = _tick(instance, resource, cursor)
     assert isinstance(changed, dg.RunRequest)
     assert changed.tags["tgxh/changed_files"] == "beneficiaries/2024_camau.csv"
-    assert changed.run_key != added.run_key
+    _publish(resource, instance)
+    published, cursor = _tick(instance, resource, cursor)
+    assert isinstance(published, dg.SkipReason), published.tags
+    target.unlink()
+    removed, cursor = _tick(instance, resource, cursor)
+    assert isinstance(removed, dg.RunRequest) and removed.tags["tgxh/changed_files"] == "beneficiaries/2024_camau.csv"
 
 
-def test_sensor_skips_when_nothing_landed(tmp_path):
+def test_sensor_retries_a_failing_folder_a_few_times_then_waits_for_a_change(tmp_path):
+    from pipelines.sensors import MAX_ATTEMPTS
+
+    raw = _folder(tmp_path)
+    instance = dg.DagsterInstance.ephemeral()
+    resource = WarehouseResource(raw_dir=str(raw), warehouse=str(tmp_path / "w.duckdb"), pii_salt="t")
+    keys = []
+    for _ in range(MAX_ATTEMPTS):
+        request, _ = _tick(instance, resource, None)
+        assert isinstance(request, dg.RunRequest)
+        keys.append(request.run_key)
+        # the requested build ran and failed
+        instance.add_run(dg.DagsterRun(job_name="build_warehouse", tags=request.tags,
+                                       status=dg.DagsterRunStatus.FAILURE))
+    assert len(set(keys)) == MAX_ATTEMPTS
+    stopped, _ = _tick(instance, resource, None)
+    assert isinstance(stopped, dg.SkipReason) and "did not publish" in stopped.skip_message
+    (raw / "training" / "2025.csv").write_text("x\n")  # a fix lands: a build again
+    assert isinstance(_tick(instance, resource, None)[0], dg.RunRequest)
+
+
+def test_sensor_waits_while_a_build_is_in_progress(tmp_path):
+    raw = _folder(tmp_path)
+    instance = dg.DagsterInstance.ephemeral()
+    resource = WarehouseResource(raw_dir=str(raw), warehouse=str(tmp_path / "w.duckdb"), pii_salt="t")
+    instance.add_run(dg.DagsterRun(job_name="build_warehouse", status=dg.DagsterRunStatus.STARTED))
+    result, _ = _tick(instance, resource, None)
+    assert isinstance(result, dg.SkipReason) and "in progress" in result.skip_message
+
+
+def test_sensor_skips_a_raw_folder_that_cannot_be_right(tmp_path):
     instance = dg.DagsterInstance.ephemeral()
     resource = WarehouseResource(raw_dir=str(tmp_path / "empty"), warehouse=str(tmp_path / "w.duckdb"), pii_salt="t")
     result, _ = _tick(instance, resource, None)
     assert isinstance(result, dg.SkipReason)
+    assert result.skip_message == f"TGXH_RAW_DIR={tmp_path / 'empty'}: no such folder"
