@@ -4,7 +4,6 @@ and the run-history retention."""
 
 import dagster as dg
 
-from assets.exports import build_exports_asset
 from assets.ingest import ingest_assets
 from assets.models import MODELS_DIR, build_model_assets
 from assets.reports import build_publish_asset, scorecard_html, scorecard_xlsx
@@ -28,8 +27,7 @@ EXTERNAL_TABLES = {
 
 # The SQL layer: one multi-asset (a step per run) and the Great Expectations check.
 model_assets, model_checks = build_model_assets(MODELS_DIR, EXTERNAL_TABLES, MART_AUDITS)
-mart_exports = build_exports_asset([k for a in model_assets for k in a.keys if k.path[0] == "marts"])
-built_assets = [*ingest_assets, plan_seeds, provinces, *model_assets, scorecard_xlsx, scorecard_html, mart_exports]
+built_assets = [*ingest_assets, plan_seeds, provinces, *model_assets, scorecard_xlsx, scorecard_html]
 publish = build_publish_asset([key for a in built_assets for key in a.keys])
 
 defs = dg.Definitions(

@@ -1,15 +1,12 @@
 """What an analyst finds besides the rows: a description of every table and column of the
-published schemas, the vn_fold macro for Vietnamese search, and the marts exported as
-Parquet and CSV beside the scorecards."""
+published schemas and the vn_fold macro for Vietnamese search (the marts' Parquet and CSV
+exports: tests/e2e/test_published_for_users.py)."""
 
 import unicodedata
 
-import dagster as dg
 import duckdb
-import polars as pl
 import pytest
 
-from assets.exports import export_names
 from tests.e2e.test_build_sample import built  # noqa: F401  (the sample build, as a fixture)
 
 PUBLISHED_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "audit")
@@ -101,17 +98,3 @@ def test_vn_fold_is_documented_in_the_file(con):
         "select comment, parameters from duckdb_functions() where function_name = 'vn_fold' and schema_name = 'main'"
     ).fetchall()
     assert "vn_fold(province_name) = 'ca mau'" in comment and len(parameters) == 1
-
-
-def test_every_mart_is_exported_as_parquet_and_csv_with_the_published_rows(built, con):  # noqa: F811
-    marts = [t for (t,) in con.execute(
-        "select table_name from duckdb_tables() where schema_name = 'marts' order by table_name").fetchall()]
-    assert {"indicator_values", "target_vs_actual"} <= set(marts)
-    reports = built["tmp"] / "reports"
-    for table in marts:
-        published = con.sql(f'select * from marts."{table}" order by all').pl()
-        parquet, csv = (reports / name for name in export_names(dg.AssetKey(["marts", table])))
-        assert pl.read_parquet(parquet).equals(published), table
-        raw = csv.read_bytes()
-        assert raw.startswith(b"\xef\xbb\xbf"), table  # UTF-8 BOM: Excel reads the Vietnamese names
-        assert pl.read_csv(csv, schema=published.schema).equals(published), table
