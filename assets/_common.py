@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from pipelines.sql_models import qualified_name, quote_identifier
+from pipelines.duck import qualified_name, quote_identifier
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:

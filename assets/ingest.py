@@ -7,10 +7,10 @@ import polars as pl
 
 from assets._common import preview_md
 from pipelines.config import SOURCES
-from pipelines.expectations import start_child as start_expectations_child
+from pipelines.duck import qualified_name
 from pipelines.ingest import IngestReport, WithdrawalRefused, ingest_source
+from pipelines.quality.expectations import start_child as start_expectations_child
 from pipelines.resources import WarehouseResource
-from pipelines.sql_models import qualified_name
 
 DESCRIPTIONS = {
     "beneficiaries": "Beneficiary counts reported by province, district or commune (docs/contract.md §2.2).",

@@ -9,10 +9,10 @@ import dagster as dg
 
 from assets._common import preview_md, replace_table
 from pipelines.config import PROJECT_ROOT
+from pipelines.duck import qualified_name, quote_identifier, sql_string_literal
 from pipelines.geo import provinces as province_reference
-from pipelines.model_state import SKIP, Inputs, ensure_state_tables, plan_build, record_build
 from pipelines.resources import WarehouseResource
-from pipelines.sql_models import qualified_name, quote_identifier, sql_string_literal
+from pipelines.sql.state import Action, Inputs, ensure_state_tables, plan_build, record_build
 
 SEEDS_DIR = PROJECT_ROOT / "data" / "seeds"
 SEED_TABLES = ("plans", "plan_targets", "indicators")
@@ -105,7 +105,7 @@ def plan_seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         ensure_state_tables(con)
         plan = plan_build(con, SEEDS_STATE, _seeds_hash(), Inputs(), incremental=False,
                           exists=set(SEED_TABLES) <= existing)
-        if plan.action == SKIP:
+        if plan.action == Action.SKIP:
             context.log.info(f"seed files unchanged since they were loaded and validated: {plan.reason}")
             frames = {name: con.sql(f"select * from {qualified_name('seeds', name)}").pl() for name in SEED_TABLES}
         else:
@@ -125,7 +125,7 @@ def plan_seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         yield dg.MaterializeResult(
             asset_key=["seeds", name],
             metadata={"row_count": frame.height, "preview": preview_md(frame),
-                      "loaded": "in an earlier build: files unchanged" if plan.action == SKIP else "now"},
+                      "loaded": "in an earlier build: files unchanged" if plan.action == Action.SKIP else "now"},
         )
 
 

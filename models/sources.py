@@ -455,7 +455,7 @@ FILE_STATE = (
               enum=FILE_STATUSES),
 )
 """Internal bookkeeping: the current version of each file name, the part of the ledger
-that the SQL models' state reads (pipelines/model_state.py)."""
+that the SQL models' state reads (pipelines/sql/state.py)."""
 
 AUDIT_TABLES: dict[str, tuple[RawColumn, ...]] = {
     "audit.ingested_files": INGESTED_FILES,

@@ -61,8 +61,8 @@ import duckdb
 
 from pipelines import lock
 from pipelines.config import ConfigError, Settings
+from pipelines.duck import quote_identifier, sql_string_literal
 from pipelines.jobs import build_warehouse
-from pipelines.sql_models import quote_identifier, sql_string_literal
 
 BUILD_DIR_NAME = ".build"
 EXPORTS_DIR_NAME = "exports"

@@ -396,7 +396,8 @@ over_100 as (
             || cast(v.numerator as varchar) || ' / ' || cast(v.denominator as varchar)
             || '), vượt 100 %: lỗi định nghĩa hoặc số liệu cần sửa' as message_body,
     from marts.indicator_values as v
-    where right(v.indicator_code, 4) = '_pct' and v.numerator > v.denominator
+    inner join seeds.indicators as i on v.indicator_code = i.indicator_code
+    where i.measure_type = 'percentage' and v.numerator > v.denominator
 ),
 
 remapped as (

@@ -54,7 +54,7 @@ targets as (
         i.source <> 'not_ingested' as is_measurable,
         coalesce(m.is_merged, false) and p.plan_level = 'province' as is_merged,
         sp.province_name as successor_name,
-        right(t.indicator_code, 9) = '_per_year' as is_per_year,
+        i.measure_type = 'per_year' as is_per_year,
         case
             when t.is_conflicting and t.comparator in ('>=', '>')
                 then max(case when t.is_conflicting then cast(t.target_value as double) end) over (partition by t.plan_id, t.indicator_code, t.phase_start, t.phase_end, t.target_year, t.comparator)

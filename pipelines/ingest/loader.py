@@ -30,7 +30,7 @@ withdraw more than half of the loaded files of a source (an unmounted or mistype
 folder?) raises ``WithdrawalRefused`` before writing anything, unless told to go on.
 
 ``audit.ingest_file_state`` repeats (source, name, SHA-256, status) of the ledger: it
-is what the SQL models' state reads (pipelines/model_state.py).
+is what the SQL models' state reads (pipelines/sql/state.py).
 
 Files are checked and written in batches, a batch in one transaction, so a file is
 written whole or not at all; worker threads read and check the next batches while the
@@ -61,10 +61,10 @@ from models.sources import (
     raw_table_ddl,
     table_ddl,
 )
+from pipelines.duck import transaction
 from pipelines.ingest.provinces import ProvinceResolver, default_resolver
 from pipelines.ingest.readers import FileRejected, read_file, unsupported_type
 from pipelines.ingest.rules import apply_rules_batch
-from pipelines.sql_models import transaction
 
 log = logging.getLogger(__name__)
 

@@ -132,7 +132,7 @@ SERVER = r"""
 import json, os, sys
 import dagster as dg
 from pipelines.definitions import defs
-import pipelines.expectations  # slow import: once, before forking (importing great_expectations itself here ends the process while pyspark is installed)
+import pipelines.quality.expectations  # slow import: once, before forking
 job = defs.resolve_job_def("build_warehouse")
 print("READY", flush=True)
 for line in sys.stdin:
@@ -284,7 +284,7 @@ class BuildServer:
                         wal = build_dir / f"{run_id}.duckdb.wal"
                         staged = build_dir / f"{run_id}.reports"
                         seen = {
-                            "staged": lambda: staged.is_dir() and any(
+                            "staged": lambda staged=staged: staged.is_dir() and any(
                                 not f.name.startswith(".") for f in staged.iterdir()),
                             "wal": wal.exists,
                             "renamed": lambda: warehouse.exists() and warehouse.stat().st_ino != inode,
@@ -585,7 +585,7 @@ class PersonalData:
     def find(self, text: str) -> tuple[set[str], set[str]]:
         """(IDs, names) of the records that occur in ``text``."""
         ids = set()
-        for run in re.findall(r"\d{%d,}" % self.id_lengths[0], text):
+        for run in re.findall(rf"\d{{{self.id_lengths[0]},}}", text):
             for n in self.id_lengths:
                 ids.update(run[k:k + n] for k in range(len(run) - n + 1) if run[k:k + n] in self.ids)
         words = self._words(text)

@@ -20,7 +20,9 @@ import pytest
 import yaml
 from sqlglot import exp
 
-from pipelines.sql_models import materialize, parse_model_file, qualified_name, quote_identifier
+from pipelines.duck import qualified_name, quote_identifier
+from pipelines.sql import parse_model_file
+from pipelines.sql.execute import materialize
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS_DIR = REPO / "dbt_like_sql"
