@@ -1,6 +1,6 @@
 """Fixture harness: a SQL model run in isolation on given input tables, compared with expected rows.
 
-Each ``tests/models/fixtures/*.yml`` names a model, gives every table it reads (raw,
+Each ``tests/sql/fixtures/*.yml`` names a model, gives every table it reads (raw,
 seeds, or upstream models given directly), and the rows it must return. See
 ``fixtures/README.md`` for the format. One test per fixture file; the tests at the
 bottom check the harness itself on a temporary model.
