@@ -84,6 +84,3 @@ def empty_raw_frame(source: str) -> pl.DataFrame:
 
 RAW_SCHEMAS: dict[str, pa.DataFrameSchema] = {name: raw_schema(name) for name in SOURCES}
 """source name -> schema of ``raw.<source>``, e.g. for asset checks."""
-AUDIT_SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    name: audit_schema(name) for name in ("audit.ingested_files", "audit.rejected_rows")
-}

@@ -46,7 +46,7 @@ import stat
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -659,8 +659,3 @@ def ingest_source(
         log_result(result)
     writer.flush()
     return report
-
-
-def report_dict(report: IngestReport) -> dict:
-    """The report as plain data (e.g. for Dagster metadata)."""
-    return asdict(report)

@@ -169,15 +169,11 @@ def _rule_problem(rule: Rule) -> pl.Expr:
     return pl.when(broken).then(pl.format(f"{rule.left} ({{}}) {shown} {rule.right} ({{}})", left, right))
 
 
-def apply_rules(frame: pl.DataFrame, source: Source, resolver: ProvinceResolver, pii_salt: str) -> Split:
-    """Type, check and split the rows of one file (``frame`` from ``readers``)."""
-    return apply_rules_batch([frame], source, resolver, pii_salt)[0]
-
-
 def apply_rules_batch(
     frames: list[pl.DataFrame], source: Source, resolver: ProvinceResolver, pii_salt: str
 ) -> list[Split]:
-    """``apply_rules`` on several files at once, one ``Split`` per frame, in order.
+    """Type, check and split the rows of several files (frames from ``readers``) at once,
+    one ``Split`` per frame, in order.
 
     Every rule works on one row at a time, except two that look at the whole file: the
     ``x`` convention of a boolean column and the duplicate keys, which are computed per
@@ -400,4 +396,3 @@ def _by_file(frame: pl.DataFrame, files: int) -> list[pl.DataFrame]:
     parts = frame.partition_by(_FILE, as_dict=True, include_key=False, maintain_order=True)
     empty = frame.clear().drop(_FILE)
     return [parts.get((i,), empty) for i in range(files)]
-

@@ -120,7 +120,7 @@ ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs
 @given(st.lists(st.one_of(ANY_TEXT, st.from_regex(r"[+\u2212-]?[0-9][0-9 .,]{0,12}", fullmatch=True)), max_size=20))
 @settings(max_examples=200, deadline=None)
 def test_the_plain_cast_fast_path_agrees_with_parse_int_wherever_it_succeeds(texts):
-    # apply_rules casts integer columns first and runs parse_int only where the cast failed
+    # apply_rules_batch casts integer columns first and runs parse_int only where the cast failed
     fast, full = col(texts, V.cast(pl.Int64, strict=False)), col(texts, parse_int(V))
     assert all(f is None or f == p for f, p in zip(fast, full, strict=False))
 
@@ -128,7 +128,7 @@ def test_the_plain_cast_fast_path_agrees_with_parse_int_wherever_it_succeeds(tex
 @given(st.lists(ANY_TEXT.map(str.strip).filter(bool), max_size=20))
 @settings(max_examples=200, deadline=None)
 def test_a_cell_without_whitespace_runs_is_its_own_clean_text(texts):
-    # apply_rules skips clean_text on a column none of whose cells matches NEEDS_TEXT_CLEANING
+    # apply_rules_batch skips clean_text on a column none of whose cells matches NEEDS_TEXT_CLEANING
     needs = col(texts, V.str.contains(NEEDS_TEXT_CLEANING))
     cleaned = col(texts, clean_text(V))
     assert all(n or c == t for t, n, c in zip(texts, needs, cleaned, strict=False))
