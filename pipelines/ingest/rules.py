@@ -182,73 +182,119 @@ def apply_rules_batch(
     """
     if not frames:
         return []
+    df = _text_cells(frames, source)
+    df, too_long = _cut_long_cells(df, source)
+    df = _typed(df, source)
+    df = _resolve_provinces(df, source, resolver)
+    names, problems = _problems(source, too_long)
+    df = _mark_totals_and_duplicates(df, source)
+    df = _with_reasons(df, names, problems)
+    return _split(df, source, pii_salt, len(frames))
+
+
+_BROKEN = pl.col(STRUCTURE).is_not_null()
+"""A row that is not a well-formed record (CSV structure): it is rejected for that alone,
+as its cells are shifted or cut, so it is neither a total row nor a key."""
+
+
+def _text_cells(frames: list[pl.DataFrame], source: Source) -> pl.DataFrame:
+    """The frames stacked, each row with its file's position, line and row numbers, CSV
+    structure problem and the text cell of every field (``raw``); a field absent from
+    every file is all empty."""
     batch = pl.concat(
         [f.with_columns(pl.lit(i, pl.Int32).alias(_FILE)) for i, f in enumerate(frames)],
         how="diagonal_relaxed",
     )
-    for f in source.fields:  # optional columns absent from every file are all empty
+    for f in source.fields:
         if f.name not in batch.columns:
             batch = batch.with_columns(pl.lit(None, pl.String).alias(f.name))
     structure = pl.col(STRUCTURE) if STRUCTURE in batch.columns else pl.lit(None, pl.String)
-    df = batch.select(
+    return batch.select(
         _FILE, ROW_NUMBER, LINE_NUMBER, structure.alias(STRUCTURE),
         *(pl.col(f.name).cast(pl.String).alias(_RAW + f.name) for f in source.fields),
     )
-    # 0. over-long cells: remember the problem, then cut the cell so that parsing, province
-    # matching and the other reasons work on a bounded value (the row is rejected anyway).
-    # Only columns with a cell over the limit in bytes are looked at (usually none).
+
+
+def _cut_long_cells(df: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, list[str]]:
+    """Over-long cells: the problem kept in ``__too_long_<field>``, then the cell cut so
+    that parsing, province matching and the other reasons work on a bounded value (the
+    row is rejected anyway). Only columns with a cell over the limit in bytes are looked
+    at (usually none); their names are returned."""
     widest = df.select(raw(f.name).str.len_bytes().max() for f in source.fields).row(0)
     long_fields = [f.name for f, n in zip(source.fields, widest, strict=False) if n is not None and n > MAX_CELL_CHARS]
-    too_long = {
-        name: pl.when(raw(name).str.len_chars() > MAX_CELL_CHARS).then(
+    if not long_fields:
+        return df, long_fields
+    too_long = (
+        pl.when(raw(name).str.len_chars() > MAX_CELL_CHARS).then(
             pl.format(f"{name}: value too long ({{}} characters, at most {MAX_CELL_CHARS:,})",
                       raw(name).str.len_chars())
-        )
+        ).alias("__too_long_" + name)
         for name in long_fields
-    }
-    if too_long:
-        df = df.with_columns(e.alias("__too_long_" + n) for n, e in too_long.items()).with_columns(
-            raw(n).str.slice(0, MAX_CELL_CHARS) for n in too_long
-        )
+    )
+    df = df.with_columns(too_long).with_columns(raw(n).str.slice(0, MAX_CELL_CHARS) for n in long_fields)
+    return df, long_fields
 
-    # 1. typed columns
+
+def _typed(df: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """Every field's column (named after it) parsed from its text cell into its type."""
+    needs_cleaning = _needs_cleaning(df, source)
+    df = df.with_columns([_typed_column(df, f, needs_cleaning).alias(f.name) for f in source.fields])
+    return _reparse_ints(df, source)
+
+
+def _needs_cleaning(df: pl.DataFrame, source: Source) -> dict[str, bool]:
+    """Text field -> whether a cell of its column is not already its own ``clean_text``
+    (see ``NEEDS_TEXT_CLEANING``)."""
     text_fields = [f.name for f in source.fields if f.type not in ("int", "bool", "date", "enum")]
-    needs_cleaning = dict(zip(
+    return dict(zip(
         text_fields,
         df.select(raw(n).str.contains(NEEDS_TEXT_CLEANING).any() for n in text_fields).row(0) if text_fields else (),
         strict=False,
     ))
-    typed: list[pl.Expr | pl.Series] = []
-    for f in source.fields:
-        cell = raw(f.name)
-        if f.type == "int":  # plain digits; the full parser below where needed
-            expr = cell.cast(pl.Int64, strict=False)
-        elif f.type == "bool":
-            parsed = _via_unique(df, _RAW + f.name, parse_bool, pl.Boolean, "bool")
-            expr = pl.when(cell.is_null() & bool_uses_x(cell).over(_FILE)).then(pl.lit(False)).otherwise(parsed)
-        elif f.type == "date":
-            expr = parse_date(cell)
-        elif f.type == "enum":
-            expr = _via_unique(
-                df, _RAW + f.name, lambda e, enum=f.enum: parse_enum(e, enum), pl.String, f"enum:{f.enum.name}"
-            )
-        elif needs_cleaning[f.name]:
-            expr = clean_text(cell)
-        else:  # already its own clean_text (see NEEDS_TEXT_CLEANING)
-            expr = cell
-        typed.append(expr.alias(f.name))
-    df = df.with_columns(typed)
-    # Integers written with a thousands separator (34.363) or a Unicode minus: the plain
-    # cast left them empty, so the columns having such cells go through ``parse_int``
-    # (which gives the same value wherever the plain cast succeeds).
-    ints = [f.name for f in source.fields if f.type == "int"]
-    if ints:
-        unparsed = df.select((raw(n).is_not_null() & pl.col(n).is_null()).any() for n in ints).row(0)
-        redo = [n for n, flag in zip(ints, unparsed, strict=False) if flag]
-        if redo:
-            df = df.with_columns(parse_int(raw(n)).alias(n) for n in redo)
 
-    # 2. provinces, resolved once per distinct (value, list)
+
+def _typed_column(df: pl.DataFrame, f: Field, needs_cleaning: dict[str, bool]) -> pl.Expr | pl.Series:
+    """Field ``f`` parsed: integers by a plain cast (see ``_reparse_ints``), booleans by
+    ``_bool_column``, dates, enum labels to codes, text cleaned where needed."""
+    cell = raw(f.name)
+    if f.type == "int":
+        return cell.cast(pl.Int64, strict=False)
+    if f.type == "bool":
+        return _bool_column(df, f.name)
+    if f.type == "date":
+        return parse_date(cell)
+    if f.type == "enum":
+        return _via_unique(
+            df, _RAW + f.name, lambda e, enum=f.enum: parse_enum(e, enum), pl.String, f"enum:{f.enum.name}"
+        )
+    return clean_text(cell) if needs_cleaning[f.name] else cell
+
+
+def _bool_column(df: pl.DataFrame, name: str) -> pl.Expr:
+    """Boolean field ``name`` parsed; an empty cell is false in a file whose column marks
+    true with ``x`` (the convention is decided per file)."""
+    cell = raw(name)
+    parsed = _via_unique(df, _RAW + name, parse_bool, pl.Boolean, "bool")
+    return pl.when(cell.is_null() & bool_uses_x(cell).over(_FILE)).then(pl.lit(False)).otherwise(parsed)
+
+
+def _reparse_ints(df: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """Integers written with a thousands separator (34.363) or a Unicode minus: the plain
+    cast left them empty, so the columns having such cells go through ``parse_int``
+    (which gives the same value wherever the plain cast succeeds)."""
+    ints = [f.name for f in source.fields if f.type == "int"]
+    if not ints:
+        return df
+    unparsed = df.select((raw(n).is_not_null() & pl.col(n).is_null()).any() for n in ints).row(0)
+    redo = [n for n, flag in zip(ints, unparsed, strict=False) if flag]
+    if redo:
+        df = df.with_columns(parse_int(raw(n)).alias(n) for n in redo)
+    return df
+
+
+def _resolve_provinces(df: pl.DataFrame, source: Source, resolver: ProvinceResolver) -> pl.DataFrame:
+    """The resolver's columns (``province_code``, ``province_list_out``, ``province_problem``…)
+    joined on each row, resolved once per distinct (value, list in force at the row's date)."""
     list_expr = pl.when(_row_date(source) >= pl.lit(REFORM_DATE)).then(pl.lit(NEW)).otherwise(
         pl.when(_row_date(source).is_not_null()).then(pl.lit(OLD)).otherwise(pl.lit(NEW))
     )
@@ -256,20 +302,27 @@ def apply_rules_batch(
     resolved = resolver.resolve_frame(
         df.select(pl.col("province").alias("value"), pl.col("__list").alias("province_list"))
     )
-    df = df.join(
+    return df.join(
         resolved.rename({"value": "province", "province_list": "__list"}),
         on=["province", "__list"],
         how="left",
         nulls_equal=False,
         maintain_order="left",
     )
-    province_problem = pl.when(pl.col("province_problem").is_not_null()).then(
+
+
+def _province_problem(source: Source) -> pl.Expr:
+    """The resolver's problem, without the value where it repeats the row's personal data."""
+    return pl.when(pl.col("province_problem").is_not_null()).then(
         pl.when(_quoted(source, "province") == pl.lit(HIDDEN))
         .then(pl.lit(f"unknown province {HIDDEN}"))
         .otherwise(pl.col("province_problem"))
     )
 
-    # 3. problems, in registry order, then the row rules
+
+def _problems(source: Source, too_long: list[str]) -> tuple[list[str | None], list[pl.Expr]]:
+    """The problems of a row, in registry order then the row rules, each with the column it
+    names (over-long cells: ``too_long``)."""
     names: list[str | None] = []
     problems: list[pl.Expr] = []
     for f in source.fields:
@@ -281,22 +334,28 @@ def apply_rules_batch(
             problems.append(p)
         if f.name == "province":
             names.append("province")
-            problems.append(province_problem)
+            problems.append(_province_problem(source))
     for rule in source.rules:
         names.append(rule.left)
         problems.append(_rule_problem(rule))
+    return names, problems
 
-    # 4. total rows and duplicate keys
+
+def _total_row(df: pl.DataFrame, source: Source) -> pl.Expr:
+    """Whether a label cell of the row is a total label (``is_total_label``)."""
     candidates = df.select(
         pl.when(could_be_total_label(raw(n))).then(raw(n)).alias(_RAW + n) for n in source.labels
     )
-    total = pl.any_horizontal(
+    return pl.any_horizontal(
         *(_via_unique(candidates, _RAW + n, is_total_label, pl.Boolean, "total").fill_null(False)
           for n in source.labels)
     )
-    # The key after resolution: the province code in the list in force (an old name
-    # remapped after the reform is its successor, so it collides with the successor's
-    # own row), text compared case-insensitively, an empty month is month 12.
+
+
+def _key_columns(source: Source) -> list[str | pl.Expr]:
+    """The key after resolution: the province code in the list in force (an old name
+    remapped after the reform is its successor, so it collides with the successor's
+    own row), text compared case-insensitively, an empty month is month 12."""
     key_cols: list[str | pl.Expr] = []
     for k in source.key:
         if k == "province":
@@ -307,40 +366,61 @@ def apply_rules_batch(
             key_cols.append(pl.col(k).str.to_lowercase().alias(f"__key_{k}"))
         else:
             key_cols.append(k)
+    return key_cols
+
+
+def _mark_totals_and_duplicates(df: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """Adds ``__total`` (a total row), ``__eligible`` (a row whose key counts: not a total
+    or broken row, every required key part present), ``__row`` and ``__duplicate`` (the
+    reason of a row whose key another row of its file has too)."""
+    total = _total_row(df, source)
+    key_cols = _key_columns(source)
     key_required = [
         pl.col("province_code") if k == "province" else pl.col(k)
         for k in source.key
         if k == "province" or source.field(k).required
     ]
-    # A row that is not a well-formed record (CSV structure) is rejected for that alone:
-    # its cells are shifted or cut, so it is neither a total row nor a key.
-    broken = pl.col(STRUCTURE).is_not_null()
-    total = total & ~broken
-    eligible = ~total & ~broken & pl.all_horizontal(c.is_not_null() for c in key_required)
+    total = total & ~_BROKEN
+    eligible = ~total & ~_BROKEN & pl.all_horizontal(c.is_not_null() for c in key_required)
     df = df.with_columns(total.alias("__total"), eligible.alias("__eligible"), pl.int_range(pl.len()).alias("__row"))
     duplicates = _duplicate_messages(df, source, key_cols)
-    df = df.join(duplicates, on="__row", how="left", maintain_order="left")
-    duplicate = pl.col("__duplicate").is_not_null()
+    return df.join(duplicates, on="__row", how="left", maintain_order="left")
 
+
+def _with_reasons(df: pl.DataFrame, names: list[str | None], problems: list[pl.Expr]) -> pl.DataFrame:
+    """Adds ``__reason`` (null for a row to load) and ``__column``: a broken row's structure
+    problem, ``total row``, or the duplicate key and ``problems`` joined by ``'; '`` with
+    the first offending column (of ``names``)."""
+    duplicate = pl.col("__duplicate").is_not_null()
     messages = pl.concat_list(pl.col("__duplicate"), *problems).list.drop_nulls()
     columns = pl.concat_list(
         pl.when(duplicate).then(pl.lit("\x00")),
         *(pl.when(p.is_not_null()).then(pl.lit("\x00" if n is None else n)) for n, p in zip(names, problems, strict=False)),
     ).list.drop_nulls()
-    df = df.with_columns(
-        pl.when(broken).then(pl.col(STRUCTURE))
+    return df.with_columns(
+        pl.when(_BROKEN).then(pl.col(STRUCTURE))
         .when(pl.col("__total")).then(pl.lit(TOTAL_ROW))
         .otherwise(pl.when(messages.list.len() > 0).then(messages.list.join("; ")))
         .alias("__reason"),
-        pl.when(pl.col("__total") | broken).then(pl.lit(None, pl.String))
+        pl.when(pl.col("__total") | _BROKEN).then(pl.lit(None, pl.String))
         .otherwise(pl.when(columns.list.first() != "\x00").then(columns.list.first()))
         .alias("__column"),
     )
 
+
+def _split(df: pl.DataFrame, source: Source, pii_salt: str, files: int) -> list[Split]:
+    """The rows without a reason as raw-table rows and the others as rejections, per file."""
     rejected = df.filter(pl.col("__reason").is_not_null()).select(
         _FILE, ROW_NUMBER, LINE_NUMBER, pl.col("__column").alias("column_name"), pl.col("__reason").alias("reason")
     )
-    good = df.filter(pl.col("__reason").is_null())
+    loaded = _loaded(df.filter(pl.col("__reason").is_null()), source, pii_salt)
+    loaded_by_file = _by_file(loaded, files)
+    rejected_by_file = _by_file(rejected, files)
+    return [Split(loaded=loaded_by_file[i], rejected=rejected_by_file[i]) for i in range(files)]
+
+
+def _loaded(good: pl.DataFrame, source: Source, pii_salt: str) -> pl.DataFrame:
+    """The raw-table columns of the rows to load (and ``_FILE``), in order and cast."""
     out: list[pl.Expr] = [
         pl.col(_FILE),
         pl.col(ROW_NUMBER).cast(pl.Int32),
@@ -352,17 +432,19 @@ def apply_rules_batch(
         if f.output_name is None or f.pii == "pseudonymise":
             continue
         out.append(pl.col(f.name).alias(f.output_name))
-    loaded = good.select(out)
+    loaded = _with_pseudonyms(good.select(out), good, source, pii_salt)
+    order = [c.name for c in source.raw_columns if c.name != "file_name"]
+    cast = {c.name: c.polars_type for c in source.raw_columns if c.name != "file_name"}
+    return loaded.select(_FILE, *(pl.col(n).cast(cast[n]) for n in order))
+
+
+def _with_pseudonyms(loaded: pl.DataFrame, good: pl.DataFrame, source: Source, pii_salt: str) -> pl.DataFrame:
+    """``loaded`` with each personal id to pseudonymise, the HMAC of its text cell in ``good``."""
     for f in source.fields:
         if f.pii == "pseudonymise":
             keyed = pseudonymise(good[_RAW + f.name], pii_salt).alias(f.output_name)
             loaded = loaded.with_columns(keyed)
-    order = [c.name for c in source.raw_columns if c.name != "file_name"]
-    cast = {c.name: c.polars_type for c in source.raw_columns if c.name != "file_name"}
-    loaded = loaded.select(_FILE, *(pl.col(n).cast(cast[n]) for n in order))
-    loaded_by_file = _by_file(loaded, len(frames))
-    rejected_by_file = _by_file(rejected, len(frames))
-    return [Split(loaded=loaded_by_file[i], rejected=rejected_by_file[i]) for i in range(len(frames))]
+    return loaded
 
 
 def _duplicate_messages(df: pl.DataFrame, source: Source, key_cols: list[str | pl.Expr]) -> pl.DataFrame:
