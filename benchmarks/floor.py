@@ -98,6 +98,12 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "completed": ("Hoàn thành",),
     },
 }
+FREE_TEXT = {
+    "beneficiaries": ("district", "commune"),
+    "facilities": ("facility_id", "name", "district"),
+    "training": ("record_id", "person_id", "full_name", "facility_id"),
+}
+"""Columns whose cells are not parsed into a number, a date or a code."""
 REQUIRED = {
     "beneficiaries": ("province", "year", "group"),
     "facilities": ("facility_id", "name", "province", "year", "unit_type"),
@@ -242,12 +248,13 @@ def _csv_relation(
             positions.setdefault(column, i)
     cols = [f"c{i}" for i in range(len(header))]
     columns = ", ".join(f"'{c}': 'VARCHAR'" for c in cols)
-    select = ", ".join(
-        f"nullif(trim(c{positions[c]}), '') as \"{c}\"" if c in positions else f"null::varchar as \"{c}\""
-        for c in HEADERS[source]
-    )
-    newline = " or ".join(f"contains(coalesce(c{i}, ''), chr(10)) or contains(coalesce(c{i}, ''), chr(13))"
-                          for i in range(len(header)))
+    select = ", ".join(f"c{positions[c]} as \"{c}\"" if c in positions else f"null::varchar as \"{c}\""
+                       for c in HEADERS[source])
+    # A cell holding a line break is a row whose closing quote went missing. Cells that
+    # must parse (numbers, dates, codes, province names) reject such a row anyway.
+    free = [i for i in range(len(header)) if i not in positions.values() or header_map(source).get(key(header[i]))
+            in FREE_TEXT[source]]
+    newline = " or ".join(f"contains(c{i}, chr(10)) or contains(c{i}, chr(13))" for i in free) or "false"
     sql = (
         f"select parse_filename(filename) as file_name, {select}, ({newline}) as has_line_break "
         f"from read_csv($files_{n}, header = true, auto_detect = false, columns = {{{columns}}}, "
@@ -363,12 +370,10 @@ class Reader:
 
 MACROS = """
 create or replace temp macro int_cell(x) as case
-    when x is null then null
-    when not (contains(x, '.') or contains(x, 'e') or contains(x, 'E')) and try_cast(x as bigint) is not null
-        then try_cast(x as bigint)
-    when regexp_full_match(x, '-?[0-9]{1,3}([., \u00a0][0-9]{3})+') then cast(regexp_replace(x, '[., \u00a0]', '', 'g') as bigint)
+    when cast(try_cast(x as bigint) as varchar) = x then try_cast(x as bigint)
+    when regexp_full_match(trim(x), '[+-]?[0-9]+') then cast(trim(x) as bigint)
+    when regexp_full_match(trim(x), '[0-9]{1,3}([.,  ][0-9]{3})+') then cast(regexp_replace(trim(x), '[.,  ]', '', 'g') as bigint)
 end;
-create or replace temp macro bad_int(x) as x is not null and (int_cell(x) is null or int_cell(x) < 0);
 create or replace temp macro date_cell(x) as coalesce(try_strptime(x, '%d/%m/%Y')::date, try_cast(x as date));
 create or replace temp macro label_key(x) as
     regexp_replace(lower(strip_accents(replace(replace(nfc_normalize(x), 'đ', 'd'), 'Đ', 'D'))), '[^a-z0-9]', '', 'g');
@@ -423,7 +428,8 @@ def _ints(*columns: str) -> str:
 
 
 def _bad_ints(*columns: str) -> str:
-    return " or ".join(f"({c} is not null and int_cell({c}) is null)" for c in columns)
+    return " or ".join(f"(case when int_cell({c}) is null and {c} is not null then trim({c}) <> '' else false end)"
+                       for c in columns)
 
 
 _BEN_INTS = ("year", "month", "in_difficulty", "served", "comprehensive", "case_managed", "emergency_cases",
@@ -451,7 +457,7 @@ TYPED = {
                 or least(capacity, residents, staff_total, staff_social_work) < 0
                 or staff_social_work > staff_total, false) as invalid,
         from (
-            select file_name, nfc_normalize(facility_id) as facility_id, province, ownership, unit_type,
+            select file_name, trim(nfc_normalize(facility_id)) as facility_id, province, ownership, unit_type,
                 provides_social_work, meets_accessibility, status, {_ints(*_FAC_INTS)},
                 has_line_break or facility_id is null or name is null or province is null or year is null
                     or unit_type is null or is_total(facility_id) or is_total(name) or is_total(district)
@@ -463,8 +469,8 @@ TYPED = {
         select * exclude (bad_cells),
             coalesce(bad_cells or end_date < start_date, false) as invalid,
         from (
-            select file_name, nfc_normalize(record_id) as record_id, nfc_normalize(person_id) as person_id,
-                province, nfc_normalize(facility_id) as facility_id, role, course_level, completed,
+            select file_name, trim(nfc_normalize(record_id)) as record_id, trim(nfc_normalize(person_id)) as person_id,
+                province, trim(nfc_normalize(facility_id)) as facility_id, role, course_level, completed,
                 date_cell(start_date) as start_date, date_cell(end_date) as end_date,
                 has_line_break or record_id is null or person_id is null or province is null
                     or is_total(record_id) or is_total(full_name)
@@ -509,8 +515,8 @@ def _resolve(row_is_new: str) -> str:
 BEN_NAMES = """
 create or replace temp table ben_names as
 select district, commune,
-    coalesce(lower(nfc_normalize(district)), '') as district_key,
-    coalesce(lower(nfc_normalize(commune)), '') as commune_key,
+    coalesce(lower(trim(nfc_normalize(district))), '') as district_key,
+    coalesce(lower(trim(nfc_normalize(commune))), '') as commune_key,
     coalesce(is_total(district) or is_total(commune), false) as total,
 from (select distinct district, commune from t_beneficiaries)
 """
@@ -551,16 +557,21 @@ valid as (
             as level,
     from rows where code is not null
 ),
--- two rows with one key in one file are both dropped; of the rest, the later file's row
-once_per_file as (
-    select * from valid
-    qualify count(*) over (partition by file_name, code, district_key, commune_key, year, month, group_code) = 1
-),
+-- Two rows with one key in one file are both dropped; of the rest, the later file's row
+-- is in force. Only rows whose key hash occurs more than once can be concerned: they
+-- alone are ranked on the full key.
+keyed as (select *, hash(code, district_key, commune_key, year, month, group_code) as key_hash from valid),
+repeated as (select key_hash from keyed group by key_hash having count(*) > 1),
 current_rows as (
-    select * from once_per_file
+    select k.* exclude (key_hash) from keyed as k anti join repeated as r using (key_hash)
+    union all
+    select * exclude (key_hash) from (
+        select k.* from keyed as k semi join repeated as r using (key_hash)
+        qualify count(*) over (partition by file_name, code, district_key, commune_key, year, month, group_code) = 1
+    )
     qualify file_name = max(file_name) over (partition by code, district_key, commune_key, year, month, group_code)
 ),
--- an annual and a monthly report of one unit-year-group: the later file's report only
+-- An annual and a monthly report of one unit-year-group: the later file's report only.
 annual as (
     select named_list, named_code, district_key, commune_key, year, group_code, max(file_name) as latest_annual
     from current_rows where month is null
@@ -568,42 +579,56 @@ annual as (
 ),
 monthly_of_annual as (
     select c.named_list, c.named_code, c.district_key, c.commune_key, c.year, c.group_code,
-        max(c.file_name) as latest_monthly
+        max(c.file_name) as latest_monthly, any_value(a.latest_annual) as latest_annual,
     from current_rows as c
-    semi join annual as a using (named_list, named_code, district_key, commune_key, year, group_code)
+    join annual as a using (named_list, named_code, district_key, commune_key, year, group_code)
     where c.month is not null
     group by all
 ),
 reports as (
-    select c.*
-    from current_rows as c
-    left join annual as a using (named_list, named_code, district_key, commune_key, year, group_code)
-    left join monthly_of_annual as m using (named_list, named_code, district_key, commune_key, year, group_code)
-    where m.latest_monthly is null
-        or (c.month is null and a.latest_annual > m.latest_monthly)
-        or (c.month is not null and m.latest_monthly >= a.latest_annual)
+    select c.* from current_rows as c
+    anti join (
+        select * from monthly_of_annual where latest_monthly >= latest_annual
+    ) as o using (named_list, named_code, district_key, commune_key, year, group_code)
+    where c.month is null
+    union all
+    select c.* from current_rows as c
+    anti join (
+        select * from monthly_of_annual where latest_annual > latest_monthly
+    ) as o using (named_list, named_code, district_key, commune_key, year, group_code)
+    where c.month is not null
 ),
--- levels per period (month, or the year of an annual row) and group, per province as named
-lower_levels as (
-    select named_list, named_code, year, month, group_code,
-        bool_or(level <> 'province') as has_lower,
-    from reports group by all
+-- Levels per period (a month, or the year of an annual row) and group, per province as
+-- named: province rows where the province has district or commune rows, and district
+-- rows where the district has commune rows, are not added to them.
+province_periods as (
+    select distinct named_list, named_code, year, month, group_code from reports where level = 'province'
 ),
-districts_with_communes as (
+hidden_province_periods as (
+    select p.* from province_periods as p
+    semi join (select * from reports where level <> 'province') as r
+        on r.named_list = p.named_list and r.named_code = p.named_code and r.year = p.year
+        and r.month is not distinct from p.month and r.group_code = p.group_code
+),
+district_periods as (
     select distinct named_list, named_code, district_key, year, month, group_code
-    from reports where level = 'commune'
+    from reports where level = 'district'
+),
+hidden_district_periods as (
+    select d.* from district_periods as d
+    semi join (select * from reports where level = 'commune') as r
+        on r.named_list = d.named_list and r.named_code = d.named_code and r.district_key = d.district_key
+        and r.year = d.year and r.month is not distinct from d.month and r.group_code = d.group_code
 ),
 levelled as (
-    select r.*
-    from reports as r
-    join lower_levels as l
-        on l.named_list = r.named_list and l.named_code = r.named_code and l.year = r.year
-        and l.month is not distinct from r.month and l.group_code = r.group_code
-    left join districts_with_communes as d
-        on r.level = 'district' and d.named_list = r.named_list and d.named_code = r.named_code
-        and d.district_key = r.district_key and d.year = r.year
-        and d.month is not distinct from r.month and d.group_code = r.group_code
-    where not (r.level = 'province' and l.has_lower) and d.district_key is null
+    select r.* from reports as r
+    anti join hidden_province_periods as h
+        on r.level = 'province' and h.named_list = r.named_list and h.named_code = r.named_code
+        and h.year = r.year and h.month is not distinct from r.month and h.group_code = r.group_code
+    anti join hidden_district_periods as h
+        on r.level = 'district' and h.named_list = r.named_list and h.named_code = r.named_code
+        and h.district_key = r.district_key and h.year = r.year and h.month is not distinct from r.month
+        and h.group_code = r.group_code
 )
 select
     named_list, named_code, year, coalesce(month, 12) as period_month,
