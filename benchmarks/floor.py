@@ -529,8 +529,8 @@ def beneficiaries_sql(names_needed: bool) -> str:
     are compared as read, without joining every row to ``ben_names``."""
     if names_needed:
         names = ("n.district_key, n.commune_key,",
-                 "join ben_names as n on n.district is not distinct from b.district "
-                 "and n.commune is not distinct from b.commune and not n.total")
+                 ("join ben_names as n on n.district is not distinct from b.district "
+                 "and n.commune is not distinct from b.commune and not n.total"))
     else:
         names = ("coalesce(b.district, '') as district_key, coalesce(b.commune, '') as commune_key,", "")
     return BENEFICIARIES.format(names_columns=names[0], names_join=names[1])
