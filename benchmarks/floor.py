@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import csv
 import hashlib
 import json
 import sqlite3
@@ -223,9 +224,10 @@ def _sniff_csv(path: Path) -> tuple[str, str, list[str]] | None:
     line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     if not line:
         return None
-    delim = max((",", ";", "\t", "|"), key=line.count)
-    cells = [c.strip().strip('"').strip() for c in line.split(delim)]
-    return encoding, delim, cells
+    # the delimiter that splits the header (quotes honoured) into the most cells
+    delim, cells = max(((d, next(csv.reader([line], delimiter=d))) for d in (",", ";", "\t", "|")),
+                       key=lambda dc: len(dc[1]))
+    return encoding, delim, [c.strip() for c in cells]
 
 
 def _transcoded(path: Path, workdir: Path) -> Path:
@@ -343,12 +345,15 @@ class Reader:
         return " union all by name ".join(f"({p})" for p in parts), params
 
     def not_utf8(self) -> set[str]:
-        """Files of the last reads DuckDB rejected lines of as not UTF-8."""
+        """Files of this folder DuckDB rejected lines of as not UTF-8."""
+        mine = {p.as_posix() for files in self.groups.values() for p in files}
+        if not mine:
+            return set()
         rows = self.con.execute(
             "select distinct s.file_path from reject_errors as e join reject_scans as s using (scan_id, file_id) "
             "where e.error_type = 'INVALID ENCODING'"
         ).fetchall()
-        return {r[0] for r in rows}
+        return {r[0] for r in rows} & mine
 
     def reread(self, paths: set[str]) -> set[str]:
         """Move those files to UTF-8 copies; returns their file names."""
