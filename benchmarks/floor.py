@@ -43,6 +43,7 @@ import tempfile
 import time
 import unicodedata
 from collections import defaultdict
+from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -772,18 +773,24 @@ fac as (
         count(*) filter (where staff_social_work >= 1), count(staff_social_work),
     from active_units group by all
 ),
-completions as (
-    select distinct r.person_id, r.end_date, r.role = 'family' as is_family, g.geography, g.province_code,
+-- A province-year with training records (with a known role and an end date) and no
+-- completion of a role has 0 for that role's indicator.
+training_records as (
+    select r.person_id, r.end_date, r.role, r.completed, g.geography, g.province_code,
     from records as r
     join geographies as g
         on g.named_list = r.named_list and g.named_code = r.named_code
         and g.is_new_list = (year(r.end_date) >= year($reform::date))
-    where r.completed and r.end_date is not null and r.role in ('staff', 'collaborator', 'family')
+    where r.end_date is not null and r.role in ('staff', 'collaborator', 'family')
 ),
 per_year as (
-    select case when is_family then 'family_trained_per_year' else 'staff_trained_per_year' end as indicator_code,
-        geography, province_code, year(end_date) as year, count(*) as n, null::bigint as d,
-    from completions group by all
+    select 'staff_trained_per_year' as indicator_code, geography, province_code, year(end_date) as year,
+        count(distinct (person_id, end_date)) filter (where completed and role <> 'family') as n, null::bigint as d,
+    from training_records group by all
+    union all
+    select 'family_trained_per_year', geography, province_code, year(end_date),
+        count(distinct (person_id, end_date)) filter (where completed and role = 'family'), null::bigint,
+    from training_records group by all
 ),
 unit_years as (select distinct facility_id, year, staff_social_work from units where status = 'active'),
 trained_per_unit as (
@@ -866,47 +873,59 @@ def load_source(con: duckdb.DuckDBPyConnection, source: str, raw_dir: Path, work
     return len(reader.files)
 
 
-def build_floor(raw_dir: Path, db_path: Path | str, threads: int | None = None) -> dict:
+class _Phases:
+    """Wall and CPU seconds (this process, all threads) of each named phase."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.wall[name] = time.perf_counter() - wall
+            self.cpu[name] = time.process_time() - cpu
+
+
+def build_floor(raw_dir: Path, db_path: Path | str) -> dict:
     """Build ``marts.indicator_values`` from ``raw_dir`` into ``db_path``; seconds per phase."""
-    t = [time.perf_counter()]
-    con = duckdb.connect(str(db_path))
-    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    phase = _Phases()
     files: dict[str, int] = {}
+    reform = {"reform": REFORM}
+    con = duckdb.connect(str(db_path))
     try:
-        if threads:
-            con.execute(f"set threads = {int(threads)}")
         with tempfile.TemporaryDirectory(prefix="floor-") as tmp:
-            con.execute(MACROS)
-            load_reference(con)
-            timings["reference"] = time.perf_counter() - t[-1]
+            with phase("reference"):
+                con.execute(MACROS)
+                load_reference(con)
+                con.execute(GEOGRAPHIES)
             for source in SOURCES:
-                t.append(time.perf_counter())
-                files[source] = load_source(con, source, Path(raw_dir), Path(tmp))
-                timings[f"read_{source}"] = time.perf_counter() - t[-1]
-        reform = {"reform": REFORM}
-        con.execute(GEOGRAPHIES)
-        t.append(time.perf_counter())
-        con.execute(BEN_NAMES)
-        names_needed = con.execute(
-            "select count(*) filter (where total) > 0 or count(distinct (district_key, commune_key)) < count(*) "
-            "from ben_names"
-        ).fetchone()[0]
-        timings["sql_beneficiary_names"] = time.perf_counter() - t[-1]
+                with phase(f"read_{source}"):
+                    files[source] = load_source(con, source, Path(raw_dir), Path(tmp))
+        with phase("sql_beneficiary_names"):
+            con.execute(BEN_NAMES)
+            names_needed = con.execute(
+                "select count(*) filter (where total) > 0 or count(distinct (district_key, commune_key)) < count(*) "
+                "from ben_names"
+            ).fetchone()[0]
         for name, sql in (("beneficiaries", beneficiaries_sql(names_needed)), ("facilities", FACILITIES),
                           ("training", TRAINING), ("indicators", INDICATORS)):
-            t.append(time.perf_counter())
-            con.execute(sql, reform)
-            timings[f"sql_{name}"] = time.perf_counter() - t[-1]
-        t.append(time.perf_counter())
-        con.execute("create schema if not exists marts")
-        con.execute(MART, reform)
+            with phase(f"sql_{name}"):
+                con.execute(sql, reform)
+        with phase("mart_and_checkpoint"):
+            con.execute("create schema if not exists marts")
+            con.execute(MART, reform)
+            con.execute("checkpoint")
         rows = {s: con.execute(f"select count(*) from t_{s} where not invalid").fetchone()[0] for s in SOURCES}
         rows["marts.indicator_values"] = con.execute("select count(*) from marts.indicator_values").fetchone()[0]
-        con.execute("checkpoint")
-        timings["mart_and_checkpoint"] = time.perf_counter() - t[-1]
     finally:
         con.close()
-    return {"seconds": time.perf_counter() - t[0], "phases": timings, "files": files, "rows": rows}
+    return {"seconds": time.perf_counter() - start, "phases": phase.wall, "phases_cpu": phase.cpu,
+            "files": files, "rows": rows}
 
 
 def main(argv: list[str] | None = None) -> None:

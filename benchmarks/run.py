@@ -486,7 +486,8 @@ def markdown(r: dict) -> str:
         f"of which {_fmt(full['steps_s'])} s in {full['step_count']} steps and {_fmt(full['between_steps_s'])} s "
         "between them."),
         "",
-        "Floor phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in fl["phases"].items()) + ".",
+        "Floor phases, wall / CPU s: "
+        + ", ".join(f"{k} {v:.1f} / {fl['phases_cpu'][k]:.1f}" for k, v in fl["phases"].items()) + ".",
     ]
     if "query" in r:
         q = r["query"]
