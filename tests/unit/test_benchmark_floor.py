@@ -211,3 +211,5 @@ def test_rosters_and_training_with_empty_cells(raw: Path, tmp_path: Path) -> Non
     # The latest training record ends in March 2024: three months of 2024.
     assert at("staff_trained_per_year")[:5] == (3.0, None, 3.0, 3, False)
     assert at("family_trained_per_year")[:3] == (1.0, None, 1.0)
+    # 2022 has training records, none of a family carer: 0, not "no data".
+    assert at("family_trained_per_year", 2022)[:3] == (0.0, None, 0.0)
