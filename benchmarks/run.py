@@ -357,6 +357,7 @@ def _data(args: argparse.Namespace, raw: Path) -> dict:
 def run_benchmark(args: argparse.Namespace) -> dict:
     """Everything the module docstring lists; returns the results."""
     work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
     raw = args.raw if args.raw is not None else work / "raw"
     wh_dir, reports = work / "warehouse", work / "reports"
     warehouse = wh_dir / "tgxh.duckdb"

@@ -11,14 +11,14 @@ covers both province lists and the merge.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from benchmarks import generate as gen
-from benchmarks.floor import build_floor
-from benchmarks.run import build_once, compare_indicator_values, query_latency
+from benchmarks.run import main
 
 V1_RULES = {"sw_staff_trained_pct"}
 """Indicators the build may still compute by the v1 rules (persons trained counted per
@@ -118,25 +118,41 @@ def test_increment_writes_the_next_month(tmp_path: Path) -> None:
     assert rows == [(2026, 2)]
 
 
-def test_floor_and_full_build_agree(raw: Path, tmp_path: Path) -> None:
-    floor_db = tmp_path / "floor.duckdb"
-    floor = build_floor(raw, floor_db)
-    assert floor["rows"]["marts.indicator_values"] > 0
+def test_floor_and_full_build_agree_on_a_raw_folder(raw: Path, tmp_path: Path) -> None:
+    """``run.py --raw``: floor and build measured on an existing folder, which is only read."""
+    before = _digests(raw)
+    work, out = tmp_path / "work", tmp_path / "results.json"
+    main(["--raw", str(raw), "--workdir", str(work), "--json", str(out), "--query-runs", "2"])
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert _digests(raw) == before and sorted(p.name for p in raw.iterdir()) == sorted(
+        ["beneficiaries", "facilities", "training", gen.MANIFEST]
+    )
+
+    floor = results["floor"]
     assert floor["rows"]["beneficiaries"] == gen.read_manifest(raw)["rows"]["beneficiaries"]
+    assert floor["cpu_s"] > 0 and set(floor["phases_cpu"]) == set(floor["phases"])
+    full = results["full"]
+    assert full["success"], full["failures"]
+    assert full["cpu_s"] > 0
+    assert any(s["step"] == "raw__beneficiaries" and s["seconds"] is not None for s in full["steps"])
+    assert "increment" not in results  # an operator's folder gets no new files
 
-    warehouse = tmp_path / "warehouse" / "tgxh.duckdb"
-    build = build_once(raw, warehouse, tmp_path / "reports")
-    assert build["success"], build["failures"]
-    assert any(s["step"] == "raw__beneficiaries" and s["seconds"] is not None for s in build["steps"])
-
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect(str(work / "warehouse" / "tgxh.duckdb"), read_only=True)
     try:
         assert con.execute("select count(*) from audit.rejected_rows").fetchone()[0] == 0
         assert con.execute("select count(*) from raw.beneficiaries").fetchone()[0] == floor["rows"]["beneficiaries"]
     finally:
         con.close()
 
-    same = compare_indicator_values(warehouse, floor_db)
+    same = results["equality"]
     assert set(same["differing_indicators"]) <= V1_RULES, same
     assert same["build_rows"] == floor["rows"]["marts.indicator_values"]
-    assert query_latency(warehouse, runs=2)["rows"] >= 0
+    assert [g["goal"] for g in results["goals"]] == ["full build / floor, wall time", "full build / floor, CPU time"]
+    assert results["query"]["runs"] == 2
+
+
+def test_raw_folder_without_sources_is_refused(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["--raw", str(tmp_path)])
+    assert stop.value.code != 0
+    assert f"--raw {tmp_path}: no beneficiaries/, facilities/ or training/ folder" in capsys.readouterr().err
