@@ -119,9 +119,10 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "elderly": ("Người cao tuổi",),
         "disabled": ("Người khuyết tật",),
         "children": ("Trẻ em", "Trẻ em có hoàn cảnh đặc biệt"),
-        "mental_illness": ("Người tâm thần", "Người rối nhiễu tâm trí", "rối nhiễu tâm trí"),
+        "mental_illness": ("Người tâm thần", "Người rối nhiễu tâm trí", "rối nhiễu tâm trí",
+                           "Người tâm thần / rối nhiễu tâm trí"),
         "hiv": ("Người nhiễm HIV/AIDS",),
-        "other": ("Khác", "Đối tượng khác"),
+        "other": ("Khác", "Đối tượng khác", "Khác / Đối tượng khác"),
     },
     "ownership": {"public": ("Công lập",), "non_public": ("Ngoài công lập",)},
     "status": {"active": ("Đang hoạt động",), "closed": ("Đã giải thể, sáp nhập", "Đã giải thể", "Đã sáp nhập")},
@@ -255,8 +256,7 @@ def _csv_relation(
                        for c in HEADERS[source])
     # A cell holding a line break is a row whose closing quote went missing. Cells that
     # must parse (numbers, dates, codes, province names) reject such a row anyway.
-    free = [i for i in range(len(header)) if i not in positions.values() or header_map(source).get(key(header[i]))
-            in FREE_TEXT[source]]
+    free = [i for i in range(len(header)) if i not in positions.values() or names.get(key(header[i])) in FREE_TEXT[source]]
     newline = " or ".join(f"contains(c{i}, chr(10)) or contains(c{i}, chr(13))" for i in free) or "false"
     sql = (
         f"select parse_filename(filename) as file_name, {select}, ({newline}) as has_line_break "
@@ -296,7 +296,7 @@ def _xlsx_table(source: str, path: Path):
     data = {"file_name": [path.name] * len(body)}
     for c in HEADERS[source]:
         data[c] = [(r[positions[c]] or "").strip() or None if c in positions else None for r in body]
-    data["has_line_break"] = [any(v is not None and ("\n" in v or "\r" in v) for v in r.values()) for r in body]
+    data["has_line_break"] = [False] * len(body)  # a line break in a worksheet cell is no CSV structure error
     return pa.table(data)
 
 
