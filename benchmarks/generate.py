@@ -1,4 +1,4 @@
-"""Seeded generator of national-scale raw files in the formats of CONTRACT §2.
+"""Seeded generator of national-scale raw files in the formats of docs/contract.md §2.
 
 At ``--scale 1.0`` it writes, for the years asked (default 2016–2026):
 
@@ -195,7 +195,7 @@ class _Area:
 
     @property
     def name_in_files(self) -> str:
-        """Provinces write their name either way; both resolve (CONTRACT §2.1)."""
+        """Provinces write their name either way; both resolve (docs/contract.md §2.1)."""
         return self.full_name if int(self.code) % 2 else self.short_name
 
     @property
