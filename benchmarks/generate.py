@@ -365,7 +365,7 @@ def _units(cfg: Config) -> pl.DataFrame:
         frames.append(pl.DataFrame({
             "facility_id": [f"CS{code}-{i + 1:05d}" for i in range(n)],
             "name": [f"{UNIT_NAMES[t]} {districts[int(d)].split(' ', 1)[-1]} số {i + 1}"
-                     for i, (t, d) in enumerate(zip(type_names, d_idx))],
+                     for i, (t, d) in enumerate(zip(type_names, d_idx, strict=False))],
             "old_code": code,
             "district": districts.gather(pl.Series(d_idx, dtype=pl.UInt32)),
             "unit_type": type_names,
@@ -459,7 +459,7 @@ def _training(cfg: Config) -> pl.DataFrame:
             f"{FAMILY_NAMES[a]} {MIDDLE_NAMES[b]} {GIVEN_NAMES[c]}"
             for a, b, c in zip(rng.integers(len(FAMILY_NAMES), size=n_person),
                                rng.integers(len(MIDDLE_NAMES), size=n_person),
-                               rng.integers(len(GIVEN_NAMES), size=n_person))
+                               rng.integers(len(GIVEN_NAMES), size=n_person), strict=True)
         ]
         who = rng.integers(n_person, size=n_rec)
         level = rng.choice(len(COURSE_LEVELS), size=n_rec, p=COURSE_P)

@@ -1,8 +1,7 @@
 """Smoke test of the benchmark scripts (benchmarks/, benchmarks/BENCHMARKS.md) at a tiny scale:
 the generator writes valid, deterministic files, the floor and the real Dagster build
-both run on them, and the build's marts.indicator_values equals the floor's, except for
-the indicators whose contract rules changed in v2 and that the build may still compute
-by the v1 rules (V1_RULES). No timings are asserted.
+both run on them, and the build's marts.indicator_values equals the floor's, value for
+value. No timings are asserted.
 
 Kon Tum (62) and Quảng Ngãi (51) merge into Quảng Ngãi (51) on 1 July 2025, so 2024–2025
 covers both province lists and the merge.
@@ -19,11 +18,6 @@ import pytest
 
 from benchmarks import generate as gen
 from benchmarks.run import main
-
-V1_RULES = {"sw_staff_trained_pct"}
-"""Indicators the build may still compute by the v1 rules (persons trained counted per
-province, not per unit capped at its social-work staff, docs/contract.md §3); the floor
-follows v2. Empty once the models follow v2."""
 
 CFG = gen.Config(scale=0.08, first_year=2024, last_year=2025, provinces=("62", "51"), corrections=0.5)
 
@@ -145,7 +139,7 @@ def test_floor_and_full_build_agree_on_a_raw_folder(raw: Path, tmp_path: Path) -
         con.close()
 
     same = results["equality"]
-    assert set(same["differing_indicators"]) <= V1_RULES, same
+    assert same["differing_indicators"] == {}, same
     assert same["build_rows"] == floor["rows"]["marts.indicator_values"]
     assert [g["goal"] for g in results["goals"]] == ["full build / floor, wall time", "full build / floor, CPU time"]
     assert results["query"]["runs"] == 2
