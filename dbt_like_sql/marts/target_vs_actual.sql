@@ -79,7 +79,7 @@ observations as (
         v.value,
         v.months_reported,
         v.months_reported = 12 as is_complete,
-        v.year - 1 + v.months_reported / 12.0 as time_point,
+        v.year - 1 + cast(v.months_reported as double) / 12 as time_point,
         v.geography_basis,
     from targets as t
     inner join intermediate.int_plan_area_values as v

@@ -104,8 +104,8 @@ KILL_POINTS = [
     ("raw__beneficiaries", 0.0, "ingestion"),
     ("raw__facilities", 0.05, "ingestion"),
     ("plan_seeds", 0.2, "seeds"),
-    ("staging__stg_beneficiaries", 0.05, "sql models"),
-    ("marts__indicator_values", 0.05, "sql models"),
+    ("sql_models", 0.05, "sql models"),  # the SQL layer is one step: killed early in it
+    ("sql_models", 0.5, "sql models"),  # and later, while it builds and checks the models
     ("marts__target_vs_actual_great_expectations_suite", 0.3, "checks"),
     ("reports__", "staged", "reports"),
     ("warehouse", "wal", "publishing"),

@@ -210,3 +210,4 @@ def test_an_empty_raw_table_is_exported_as_one_file_with_its_columns(tmp_path):
 def test_a_missing_input_table_is_named(tmp_path):
     with pytest.raises(SparkBuildError, match=r"input table raw\.training is missing from the DuckDB file"):
         export_inputs(duckdb.connect(), ["raw.training"], tmp_path)
+
