@@ -4,8 +4,7 @@
 ``build_model_assets`` makes ONE subsettable multi-asset, ``sql_models``: an asset per
 model keyed ``[schema, name]`` in the group of its layer (``staging``, ``intermediate``,
 ``marts``), with a check per audit (``unique_grain`` and ``not_null_grain`` on every
-model, blocking; the header's audits, and those the audits file given adds, such as
-``pipelines/quality/mart_audits.yml``; blocking when they say so). Its step calls
+model, blocking; the header's audits, blocking when they say so). Its step calls
 :func:`pipelines.sql.iter_run` for the selected models and reports each model's
 materialisation (row count, preview, column schema) and check results as it is built:
 the whole SQL layer is one step of a run. A model whose inputs did not change is not
@@ -193,7 +192,6 @@ def _on_spark(
     """``TGXH_ENGINE=spark``: every model runs on Spark (pipelines/spark/) from the run's
     working file, and the outputs come back into it under the same names; a failed
     blocking check stops the step. The selected models are reported."""
-    from pipelines.quality import MART_AUDITS
     from pipelines.spark.engine import SparkSettings, build
     from pipelines.spark.models import ordered_models
 
@@ -201,7 +199,7 @@ def _on_spark(
     exchange = warehouse.working_path(context.run_id).with_suffix(".spark")
     try:
         with warehouse.connect(context) as con:
-            result = build(con, ordered_models(MODELS_DIR, MART_AUDITS), MODELS_DIR, exchange, SparkSettings.from_env())
+            result = build(con, ordered_models(MODELS_DIR), MODELS_DIR, exchange, SparkSettings.from_env())
     finally:
         shutil.rmtree(exchange, ignore_errors=True)
     outcomes: dict[str, list] = {}
@@ -296,17 +294,17 @@ def great_expectations_check(
 
 
 def build_model_assets(
-    models_dir: Path, external: Mapping[str, Sequence[dg.AssetKey]], audits_file: Path | None = None
+    models_dir: Path, external: Mapping[str, Sequence[dg.AssetKey]]
 ) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
     """The SQL layer (one multi-asset) and the Great Expectations check, for the models
-    under ``models_dir`` (with the audits of ``audits_file`` added to the models it names).
+    under ``models_dir``.
 
     ``external`` maps each table the models may read but do not build (``raw.beneficiaries``,
     ``seeds.plan_targets``, ``audit.rejected_rows`` ...) to the asset keys that produce it
     (an empty list for a table produced outside Dagster). Raises GraphError (file, line and
     table named) when a model reads an unknown table or the models form a cycle.
     """
-    models = load_models(Path(models_dir), audits_file)
+    models = load_models(Path(models_dir))
     ext = {name.lower(): [dg.AssetKey.from_coercible(k) for k in keys] for name, keys in external.items()}
     validate_graph(models, set(ext))
     checks: list[dg.AssetChecksDefinition] = []

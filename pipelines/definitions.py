@@ -10,7 +10,6 @@ from assets.reports import build_publish_asset, scorecard_html, scorecard_xlsx
 from assets.seeds import plan_seeds, provinces
 from pipelines.alerts import run_failure_alert
 from pipelines.jobs import build_warehouse
-from pipelines.quality import MART_AUDITS
 from pipelines.resources import WarehouseResource
 from pipelines.run_history import run_history_retention
 from pipelines.schedules import nightly_build
@@ -26,7 +25,7 @@ EXTERNAL_TABLES = {
 }
 
 # The SQL layer: one multi-asset (a step per run) and the Great Expectations check.
-model_assets, model_checks = build_model_assets(MODELS_DIR, EXTERNAL_TABLES, MART_AUDITS)
+model_assets, model_checks = build_model_assets(MODELS_DIR, EXTERNAL_TABLES)
 built_assets = [*ingest_assets, plan_seeds, provinces, *model_assets, scorecard_xlsx, scorecard_html]
 publish = build_publish_asset([key for a in built_assets for key in a.keys])
 

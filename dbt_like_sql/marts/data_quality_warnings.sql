@@ -1,6 +1,5 @@
 /* @model
 materialized: table
-group: marts
 grain: [check_name, subject]
 description: >
   Data-quality warnings (docs/contract.md §4) in the spirit of DHIS2 validation rules:

@@ -1,6 +1,5 @@
 /* @model
 materialized: table
-group: indicators
 grain: [indicator_code, geography, province_code, year]
 description: >
   One value per indicator, geography, province and year (docs/contract.md §4). as_reported
@@ -19,6 +18,20 @@ columns:
   value: the indicator value; percentages are 0-100
   months_reported: months of the year the value covers (1-12); 12 for rosters, and for training in every year before the one of the latest course end date
   is_complete_year: months_reported = 12; an incomplete year's stocks are its latest month's and its flows are year-to-date
+audits:
+  - accepted_values: {column: geography, values: [as_reported, current]}
+  - accepted_range:
+      name: percentages_between_0_and_100
+      column: value
+      min_value: 0
+      max_value: 100
+      where: "ends_with(indicator_code, '_pct')"
+  - accepted_range:
+      name: counts_not_negative
+      column: value
+      min_value: 0
+      where: "not ends_with(indicator_code, '_pct')"
+  - match_regex: {name: province_code_two_digits, column: province_code, pattern: '^\d{2}$'}
 */
 select
     v.indicator_code,

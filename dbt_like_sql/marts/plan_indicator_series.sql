@@ -1,6 +1,5 @@
 /* @model
 materialized: table
-group: indicators
 grain: [plan_id, indicator_code, year]
 description: >
   The yearly series of each measurable indicator of each plan, on the geography the

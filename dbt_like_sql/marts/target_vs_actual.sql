@@ -1,6 +1,5 @@
 /* @model
 materialized: table
-group: indicators
 grain: [target_id]
 description: >
   One row per target of data/seeds/plan_targets.csv (docs/contract.md §4): the plan's target
@@ -26,6 +25,22 @@ columns:
   projected_value: the value in the target year if the pace g(baseline -> latest) goes on (for a per-year indicator, the mean so far); NULL once the target year has complete data or without a pace
   crosses_merger: the values compared lie on both sides of the 1 July 2025 reform and the plan's province was merged (from 2025 the successor, a larger population)
   status_reason: the figures behind the status, in words - what each figure is, its year (and months when incomplete), and whether the series crosses the 2025 merger
+audits:
+  - not_null:
+      name: not_null_target_keys
+      columns: [plan_id, indicator_code, phase_start, phase_end, target_year, status]
+  - accepted_values:
+      column: status
+      values: [achieved, not_achieved, on_track, acceleration_needed, off_track, deteriorating,
+               insufficient_data, no_data, not_measurable]
+  - accepted_values: {column: comparator, values: [">=", ">", "<=", "="]}
+  - accepted_values: {column: geography_basis, values: [same, successor]}
+  - accepted_values: {column: plan_level, values: [province, district]}
+  - row_count: {name: one_row_per_target, equal_to_rows_of: seeds.plan_targets}
+  - is_null:
+      name: progress_ratio_only_for_progress_statuses
+      columns: [progress_ratio]
+      where: "status not in ('on_track', 'acceleration_needed', 'off_track', 'deteriorating')"
 */
 with merged_provinces as (
     select

@@ -1,6 +1,6 @@
 """The Great Expectations suite on the published marts (docs/contract.md §4), generated
 from the declarations the runner checks: each mart's grain and audits
-(``pipelines/sql/audits.py``; the marts' own in ``pipelines/quality/mart_audits.yml``).
+(``pipelines/sql/audits.py``), declared in the marts' headers.
 
 ``suite(models)`` translates the declarations into a list of plain expectation specs
 (no Great Expectations import); ``validate(con, suite)`` reads the tables from DuckDB,
@@ -214,10 +214,9 @@ def run_marts_suite(con: duckdb.DuckDBPyConnection, models: Mapping[str, SqlMode
     """The suite of ``models`` (default: the project's models and mart audits) validated on ``con``."""
     if models is None:
         from pipelines.config import PROJECT_ROOT
-        from pipelines.quality import MART_AUDITS
         from pipelines.sql.model import load_models
 
-        models = load_models(PROJECT_ROOT / "dbt_like_sql", MART_AUDITS)
+        models = load_models(PROJECT_ROOT / "dbt_like_sql")
     return validate(con, suite(models))
 
 

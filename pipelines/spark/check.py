@@ -25,7 +25,6 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import PROJECT_ROOT, SOURCES
-from pipelines.quality import MART_AUDITS
 
 COMPARED = ("marts.indicator_values", "marts.target_vs_actual")
 MODELS_ROOT = PROJECT_ROOT / "dbt_like_sql"
@@ -126,10 +125,10 @@ def run_check(raw_dir: Path, workdir: Path, out=sys.stdout) -> bool:
 
     start = time.perf_counter()
     with duckdb.connect(str(duck_db)) as con:
-        build_on_duckdb(con, MODELS_ROOT, MART_AUDITS)
+        build_on_duckdb(con, MODELS_ROOT)
     timings["duckdb_models"] = time.perf_counter() - start
 
-    models = ordered_models(MODELS_ROOT, MART_AUDITS)
+    models = ordered_models(MODELS_ROOT)
     start = time.perf_counter()
     with duckdb.connect(str(spark_db)) as con:
         result = build(con, models, MODELS_ROOT, workdir / "exchange", SparkSettings.from_env())

@@ -77,11 +77,10 @@ class Model:
         return f"{self.schema}.{self.name}"
 
 
-def ordered_models(root: Path, audits_file: Path | None = None) -> list[Model]:
+def ordered_models(root: Path) -> list[Model]:
     """The models under ``root`` with every model after those it reads, each with every
-    check the DuckDB runner runs on it (grain, header audits, and those of ``audits_file``
-    such as the marts' ``pipelines/quality/mart_audits.yml``)."""
-    models = load_models(root, audits_file)
+    check the DuckDB runner runs on it (the grain and the header's audits)."""
+    models = load_models(root)
     out = []
     for key in topological_order(models):
         m = models[key]
@@ -103,9 +102,9 @@ def ordered_models(root: Path, audits_file: Path | None = None) -> list[Model]:
     return out
 
 
-def build_on_duckdb(con: duckdb.DuckDBPyConnection, root: Path, audits_file: Path | None = None) -> None:
+def build_on_duckdb(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     """Every model built by the DuckDB runner (for comparison with Spark)."""
-    run(con, load_models(root, audits_file))
+    run(con, load_models(root))
 
 
 def to_spark(sql: str) -> str:

@@ -15,8 +15,7 @@ top, validated into a typed :class:`Header`. Every error names the file and the 
         sql: select * from staging.stg_x where served > in_difficulty
     */
 
-``group`` is accepted for headers written before the Dagster group became the model's
-folder (its layer: staging, intermediate or marts); it is checked and otherwise unused.
+The Dagster group of a model is its folder (its layer: staging, intermediate or marts).
 """
 
 from __future__ import annotations
@@ -86,7 +85,6 @@ class Header(BaseModel):
     grain: list[Text] = Field(min_length=1)
     description: Text
     columns: dict[str, Text] = Field(default_factory=dict)
-    group: Ident | None = None
     audits: list[Annotated[Audit, BeforeValidator(_audit_form)]] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import sqlglot
 import yaml
-from pydantic import ValidationError
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 
@@ -194,53 +193,17 @@ def load_glossary(root: Path) -> dict[str, str]:
     return {k: " ".join(v.split()) for k, v in data.items()}
 
 
-def _with_audits(model: SqlModel, extra: list, source: Path) -> SqlModel:
-    """``model`` with ``extra`` (header-form audits from ``source``) added to its header's."""
-    data = model.header.model_dump(mode="json")
-    try:
-        added = Header.model_validate({**data, "audits": extra})
-        header = Header.model_validate({**data, "audits": [*data["audits"], *extra]})
-    except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        raise ModelParseError(f"{source}: audits of {model.key}: {problems}") from None
-    found = HeaderText(yaml.safe_dump({"audits": extra}), 1, 0)
-    refs = [*model.audit_references, *_audit_references(added, found, source)]
-    return SqlModel(name=model.name, schema=model.schema, path=model.path, sql=model.sql, header=header,
-                    references=model.references, audit_references=refs)
-
-
-def _audits_file(path: Path) -> dict[str, list]:
-    """``schema.name`` -> audits in the header's form, as written in ``path``."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise ModelParseError(f"{path}, line {mark.line + 1 if mark else 1}: invalid YAML: {err}") from None
-    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
-        raise ModelParseError(f"{path}: expected a mapping of model (schema.name) to a list of audits")
-    return data
-
-
-def load_models(root: Path, audits_file: Path | None = None) -> dict[str, SqlModel]:
-    """Every ``<root>/<schema>/<name>.sql`` as ``{"schema.name": SqlModel}``, in sorted order.
-
-    ``audits_file`` (YAML: ``schema.name`` -> audits in the header's form) adds audits to
-    the models it names."""
+def load_models(root: Path) -> dict[str, SqlModel]:
+    """Every ``<root>/<schema>/<name>.sql`` as ``{"schema.name": SqlModel}``, in sorted order."""
     root = Path(root)
     if not root.is_dir():
         raise ModelError(f"models folder {root} does not exist")
     glossary = load_glossary(root)
-    extra = _audits_file(Path(audits_file)) if audits_file else {}
     models: dict[str, SqlModel] = {}
     for path in sorted(root.glob("*/*.sql")):
         model = parse_model_file(path)
-        if model.key in extra:
-            model = _with_audits(model, extra[model.key], Path(audits_file))
         model.glossary = glossary
         models[model.key] = model
-    unknown = sorted(set(extra) - set(models))
-    if unknown:
-        raise ModelParseError(f"{audits_file}: audits for {unknown}, which are not models under {root}")
     return models
 
 

@@ -50,7 +50,6 @@ left join b using (id)
 MART = """
 /* @model
 grain: [id]
-group: reports_marts
 description: The published mart.
 columns:
   v_pct: v as a percentage
@@ -127,7 +126,7 @@ def test_definitions_carry_keys_groups_deps_and_docs(env):
     specs = {spec.key.to_user_string(): spec for a in assets for spec in a.specs}
     assert set(specs) == {"staging/stg_a", "staging/stg_b", "intermediate/int_ab", "marts/m"}
     assert specs["staging/stg_a"].group_name == "staging"
-    assert specs["marts/m"].group_name == "marts"  # the layer (folder); the header's group is not used
+    assert specs["marts/m"].group_name == "marts"  # the layer (folder)
     assert specs["marts/m"].description == "The published mart."
     assert specs["staging/stg_a"].kinds == {"duckdb"}
     assert {d.asset_key for d in specs["staging/stg_a"].deps} == {dg.AssetKey(["raw", "a"])}

@@ -36,7 +36,6 @@ from models.sources import SOURCES
 from pipelines.geo import list_in_force, provinces
 from pipelines.ingest import ingest_source
 from pipelines.ingest.parsing import fold
-from pipelines.quality import MART_AUDITS
 from pipelines.sql import load_models, run
 from tests.fixtures.ingest.builders import SALT, assert_reconciled
 from tests.fixtures.model_warehouse import COMMON, MODELS, RAW_COLUMNS, REPO, _like, _write, rows
@@ -312,7 +311,7 @@ def build_from_files(root: Path, plans: list[dict], plan_targets: list[dict]) ->
     seeds["plan_targets"] = pl.DataFrame(plan_targets).pipe(_like, seeds["plan_targets"])
     for name, frame in {**seeds, "provinces": provinces()}.items():
         _write(con, "seeds", name, frame)
-    run(con, load_models(MODELS, MART_AUDITS))
+    run(con, load_models(MODELS))
     return con
 
 

@@ -192,7 +192,7 @@ def test_a_missing_java_is_one_line_not_a_traceback(tmp_path, monkeypatch, capsy
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # no java here
     monkeypatch.setattr(check, "prepare_inputs", lambda raw, path: duckdb.connect(str(path)).close())
-    monkeypatch.setattr("pipelines.spark.models.build_on_duckdb", lambda con, root, audits_file=None: None)
+    monkeypatch.setattr("pipelines.spark.models.build_on_duckdb", lambda con, root: None)
     assert check.main(["--workdir", str(tmp_path / "w")]) == 2
     err = capsys.readouterr().err
     assert err == "spark-check: Spark needs Java 17 on this machine: install a JDK 17 (java on PATH, or JAVA_HOME)\n"

@@ -20,7 +20,6 @@ from benchmarks import generate as gen
 from models.seeds import load_seeds
 from pipelines.geo import provinces
 from pipelines.ingest import ingest_source
-from pipelines.quality import MART_AUDITS
 from pipelines.sql import load_models, parse_model_text, run
 from pipelines.sql.state import (
     Action,
@@ -31,7 +30,7 @@ from pipelines.sql.state import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-MODELS = load_models(REPO / "dbt_like_sql", MART_AUDITS)
+MODELS = load_models(REPO / "dbt_like_sql")
 BUILD, PARTITIONS_ONLY, SKIP = Action.BUILD, Action.PARTITIONS, Action.SKIP
 CFG = gen.Config(scale=0.05, first_year=2023, last_year=2025, provinces=("62", "51"), corrections=0.0)
 SALT = "incremental-test"

@@ -11,12 +11,11 @@ import pytest
 
 from assets.models import build_model_assets
 from pipelines.config import PROJECT_ROOT
-from pipelines.quality import MART_AUDITS
 from pipelines.quality.expectations import run_marts_suite
 from pipelines.resources import WarehouseResource
 from pipelines.sql import load_models
 
-REAL_MODELS = load_models(PROJECT_ROOT / "dbt_like_sql", MART_AUDITS)
+REAL_MODELS = load_models(PROJECT_ROOT / "dbt_like_sql")
 
 TVA_COLUMNS = (
     "target_id integer, plan_id varchar, plan_level varchar, province_code varchar, province_name varchar, "
@@ -139,9 +138,15 @@ MART_SQL = """
 /* @model
 grain: [{grain}]
 description: {name} copied from the test's input.
-*/
+{audits}*/
 select * from raw.{name}
 """
+
+
+def _header_audits(name: str) -> str:
+    """The ``audits:`` block of the real mart's header, as written there."""
+    header = (PROJECT_ROOT / "dbt_like_sql" / "marts" / f"{name}.sql").read_text(encoding="utf-8").split("*/")[0]
+    return header[header.index("\naudits:\n") + 1:]
 
 
 def _check_env(tmp_path):
@@ -152,7 +157,8 @@ def _check_env(tmp_path):
     for name, grain in (("target_vs_actual", "plan_id, indicator_code, phase_start"),
                         ("indicator_values", "indicator_code, geography, province_code, year")):
         (models / "marts" / f"{name}.sql").write_text(
-            textwrap.dedent(MART_SQL.format(name=name, grain=grain)).lstrip(), encoding="utf-8"
+            textwrap.dedent(MART_SQL).lstrip().format(name=name, grain=grain, audits=_header_audits(name)),
+            encoding="utf-8",
         )
     published = tmp_path / "w.duckdb"
     con = duckdb.connect(str(published))
@@ -164,7 +170,7 @@ def _check_env(tmp_path):
     con.close()
 
     external = {"raw.target_vs_actual": [], "raw.indicator_values": [], "seeds.plan_targets": []}
-    assets, checks = build_model_assets(models, external, MART_AUDITS)
+    assets, checks = build_model_assets(models, external)
     res = WarehouseResource(raw_dir=str(tmp_path / "raw"), warehouse=str(published), pii_salt="t")
     return [*assets, *checks], res
 

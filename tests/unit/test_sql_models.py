@@ -50,7 +50,6 @@ def test_header_fields_are_parsed(tmp_path):
         materialized: view
         grain: [province_code, year]
         description: One row per province and year.
-        group: indicators
         columns:
           province_code: two-digit code
           year: reporting year
@@ -73,8 +72,7 @@ def test_header_fields_are_parsed(tmp_path):
     assert m.materialized == "view"
     assert m.grain == ["province_code", "year"]
     assert m.description == "One row per province and year."
-    assert m.header.group == "indicators"  # still accepted; the Dagster group is the folder
-    assert m.group == "marts"
+    assert m.group == "marts"  # the Dagster group is the folder
     assert m.columns == {"province_code": "two-digit code", "year": "reporting year"}
     assert [(a.name, a.blocking) for a in m.audits] == [("no_future_years", False), ("codes_two_digits", True)]
     assert m.audits[1].sql.startswith("select *")
@@ -518,17 +516,3 @@ def test_an_audit_edit_reruns_the_checks_without_rebuilding(tmp_path, con):
     assert {c.name: c.failing_rows for c in done.checks}["not_null_name"] == 0
     (again,) = run(con, load_models(tmp_path))
     assert again.action is Action.SKIP and again.checks[-1].evaluated_earlier
-
-
-def test_audits_file_adds_audits_and_names_itself_in_errors(tmp_path):
-    write(tmp_path, "models/staging/stg_a.sql", header() + "select 1 as id, 'x' as status")
-    audits = tmp_path / "audits.yml"
-    audits.write_text("staging.stg_a:\n  - accepted_values: {column: status, values: [x]}\n", encoding="utf-8")
-    model = load_models(tmp_path / "models", audits)["staging.stg_a"]
-    assert [a.check_name for a in model.checks] == ["unique_grain", "not_null_grain", "accepted_values_status"]
-    audits.write_text("staging.stg_b:\n  - not_null: {columns: [id]}\n", encoding="utf-8")
-    with pytest.raises(ModelParseError, match=r"audits\.yml: audits for \['staging.stg_b'\], which are not models"):
-        load_models(tmp_path / "models", audits)
-    audits.write_text("staging.stg_a:\n  - not_null: {colums: [id]}\n", encoding="utf-8")
-    with pytest.raises(ModelParseError, match=r"audits\.yml: audits of staging.stg_a: .*colums"):
-        load_models(tmp_path / "models", audits)
