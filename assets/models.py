@@ -191,7 +191,7 @@ def _on_spark(
 ) -> Iterator[dg.MaterializeResult]:
     """``TGXH_ENGINE=spark``: every model runs on Spark (pipelines/spark/) from the run's
     working file, and the outputs come back into it under the same names; a failed
-    blocking check stops the step. The selected models are reported."""
+    blocking check stops the step. The selected models are reported, in dependency order."""
     from pipelines.spark.engine import SparkSettings, build
     from pipelines.spark.models import ordered_models
 
@@ -199,13 +199,14 @@ def _on_spark(
     exchange = warehouse.working_path(context.run_id).with_suffix(".spark")
     try:
         with warehouse.connect(context) as con:
-            result = build(con, ordered_models(MODELS_DIR), MODELS_DIR, exchange, SparkSettings.from_env())
+            spark_models = ordered_models(MODELS_DIR)
+            result = build(con, spark_models, MODELS_DIR, exchange, SparkSettings.from_env())
     finally:
         shutil.rmtree(exchange, ignore_errors=True)
     outcomes: dict[str, list] = {}
     for outcome in result.checks:
         outcomes.setdefault(outcome.model, []).append(outcome)
-    for key in sorted(selected):
+    for key in [m.key for m in spark_models if m.key in selected]:  # in dependency order, as Dagster requires
         asset_key = dg.AssetKey(key.split("."))
         context.log.info(f"{key}: built on Spark in {result.model_seconds.get(key, 0):.1f} s")
         yield dg.MaterializeResult(
