@@ -8,18 +8,7 @@ from datetime import date
 
 import pytest
 
-from tests.fixtures.model_warehouse import build_warehouse, rows
-
-
-def value(con, indicator, geography, code, year):
-    found = rows(
-        con,
-        "select numerator, denominator, value from marts.indicator_values "
-        "where indicator_code = ? and geography = ? and province_code = ? and year = ?",
-        [indicator, geography, code, year],
-    )
-    assert len(found) == 1, f"expected one {indicator} {geography} {code} {year}, got {found}"
-    return found[0]
+from tests.fixtures.model_warehouse import build_warehouse, rows, value
 
 
 def ben(code, year, month=None, district=None, commune=None, group="elderly", lst="old", **measures):
