@@ -294,7 +294,9 @@ def load_freshness(
     ``built_at`` is the build the report belongs to; without it, the latest
     ``audit.builds.published_at`` (a report written outside a build). The data's date is
     the latest year of ``marts.indicator_values`` and the most months any province
-    reported in it, rosters aside (a roster is a whole year by construction).
+    reported in it, counted on the indicators whose months follow the data (beneficiary
+    counts and per-year training): a roster, and the training ratios counted on it, are a
+    whole year by construction.
     """
     now = now or datetime.now(UTC)
     if built_at is None and "published_at" in table_columns(con, "audit", "builds"):
@@ -307,7 +309,7 @@ def load_freshness(
             select v.year, max(v.months_reported)
             from marts.indicator_values as v
             left join seeds.indicators as i on i.indicator_code = v.indicator_code
-            where coalesce(i.source, '') <> 'facilities'
+            where i.source = 'beneficiaries' or i.measure_type = 'per_year'
             group by v.year
             order by v.year desc
             limit 1
