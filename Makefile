@@ -14,8 +14,9 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# --inexact: keep the optional spark group once `make test` has installed it.
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --inexact --quiet
 	@touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
