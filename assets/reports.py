@@ -51,7 +51,7 @@ def scorecard_xlsx(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     status coloured by status, the source sentence of each target, and a sheet of
     data-quality warnings and the indicator catalogue, all in Vietnamese, printable (A4
     landscape, fit to width). It is dated by this build: it is published with it."""
-    path = warehouse.settings().reports_dir / "scorecard.xlsx"
+    path = warehouse.settings().report_path("xlsx")
     built_at = datetime.now(UTC)
     with warehouse.connect(context) as con:
         counts = _write_staged(
@@ -72,7 +72,7 @@ def scorecard_html(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     actuals, the target and the phase ends; readable at phone width. Beside it,
     scorecard.pdf: the same report printed by headless Chromium (left out, with a
     warning, where no Chromium is installed or it fails)."""
-    path = warehouse.settings().reports_dir / "scorecard.html"
+    path = warehouse.settings().report_path("html")
     built_at = datetime.now(UTC)
     with warehouse.connect(context) as con:
         counts = _write_staged(
@@ -99,7 +99,8 @@ def _print_staged_pdf(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         context.log.warning(reason)
         return reason
     staged = warehouse.staged_reports_dir(context)
-    pdf_name = html_path.with_suffix(".pdf").name
+    published = warehouse.settings().report_path("pdf")
+    pdf_name = published.name
     tmp = staged / f".{pdf_name}.tmp"
     try:
         print_pdf(staged / html_path.name, tmp, chromium)
@@ -107,7 +108,7 @@ def _print_staged_pdf(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         context.log.warning(f"no PDF: {exc}")
         return f"no PDF: {exc}"
     os.replace(tmp, staged / pdf_name)
-    return str(html_path.with_suffix(".pdf"))
+    return str(published)
 
 
 def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:

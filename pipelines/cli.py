@@ -16,7 +16,7 @@ import warnings
 
 import duckdb
 
-from pipelines.config import SOURCES, DevSaltWarning, Settings
+from pipelines.config import REPORT_KINDS, SOURCES, DevSaltWarning, Settings
 from pipelines.reports.summary import summary_text
 
 JOB = "build_warehouse"
@@ -97,8 +97,10 @@ def summary() -> int:
     finally:
         con.close()
     print(f"\nWarehouse: {settings.warehouse}  (build {build_id}, published {published_at:%Y-%m-%d %H:%M %Z})")
-    print(f"Reports:   {settings.reports_dir / 'scorecard.xlsx'}")
-    print(f"           {settings.reports_dir / 'scorecard.html'}\n")
+    published = [p for p in map(settings.report_path, REPORT_KINDS) if p.exists()]
+    for i, path in enumerate(published):
+        print(f"{'Reports:' if i == 0 else '':<11}{path}")
+    print()
     print(table)
     return 0
 

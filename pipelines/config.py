@@ -68,6 +68,10 @@ def _seconds(variable: str, value: str) -> float:
     return seconds
 
 
+REPORT_KINDS = ("xlsx", "html", "pdf")
+"""The scorecards published with each build, by file extension."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """The settings of docs/contract.md §1, with paths made absolute; where the
@@ -123,6 +127,12 @@ class Settings:
 
     def source_dir(self, source: str) -> Path:
         return self.raw_dir / source
+
+    def report_path(self, kind: str) -> Path:
+        """The published scorecard of ``kind`` (one of ``REPORT_KINDS``) in the reports folder."""
+        if kind not in REPORT_KINDS:
+            raise ValueError(f"unknown report kind {kind!r}: expected one of {', '.join(REPORT_KINDS)}")
+        return self.reports_dir / f"scorecard.{kind}"
 
     def check_raw_dir(self) -> None:
         """``TGXH_RAW_DIR`` is a folder holding at least one of the source folders."""

@@ -38,3 +38,9 @@ def test_make_runs_build_prints_a_line_per_stage_and_publishes(tmp_path):
     # the sample's data run to September 2026 (rosters and the ratios counted on them are whole years)
     assert "Số liệu đến tháng 9/2026" in summary.stdout, summary.stdout
     assert "Đạt" in summary.stdout and "Không đạt" in summary.stdout, summary.stdout
+    # every scorecard published with the build is named (the PDF only where Chromium printed it)
+    reports = tmp_path / "reports"
+    published = sorted(p.name for p in reports.iterdir())
+    assert {"scorecard.xlsx", "scorecard.html"} <= set(published)
+    named = [line.split()[-1] for line in summary.stdout.splitlines()[:6] if line.strip().endswith(tuple(published))]
+    assert named == [str(reports / f"scorecard.{kind}") for kind in ("xlsx", "html", "pdf") if f"scorecard.{kind}" in published]
