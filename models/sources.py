@@ -16,14 +16,14 @@ from typing import Literal
 
 import polars as pl
 
+from models.vocabularies import PROVINCE_LISTS, YEAR_MAX, YEAR_MIN
+
 FieldType = Literal["text", "int", "bool", "date", "enum"]
 Period = Literal["month", "year", "end_date"]
 
-YEAR_MIN, YEAR_MAX = 2010, 2035
 TOTAL_LABELS = ("Tổng", "Tổng cộng", "Cộng", "Total", "Tổng số", "Grand total")
 """Label-cell values that mark a report total row (compared after ``fold``)."""
 
-PROVINCE_LISTS = ("old", "new")
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ COMMON_RAW_COLUMNS: tuple[RawColumn, ...] = (
     RawColumn(
         "province_list", "VARCHAR", False,
         "Province list of province_code: old (63 provinces, before 1 July 2025) or new (34).",
-        enum=Enumeration("province_list", {"old": (), "new": ()}),
+        enum=Enumeration("province_list", dict.fromkeys(PROVINCE_LISTS.codes, ())),
     ),
     RawColumn(
         "province_remapped", "BOOLEAN", False,

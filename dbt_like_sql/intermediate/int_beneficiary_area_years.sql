@@ -14,21 +14,6 @@ description: >
   which the area has any row; flows (emergency_cases, emergency_assisted) are summed
   over the months. Ratio numerators and denominators are summed only over rows
   reporting both.
-columns:
-  province_code: two-digit code of the area's province in the list of its geography and year
-  district_key: district of a district area ('' for a province area)
-  latest_month: the month whose rows give the stocks
-  served_count: Σ served over rows of the latest month that report served and in_difficulty
-  served_base_count: Σ in_difficulty over the same rows
-  comprehensive_count: Σ comprehensive where comprehensive and in_difficulty are reported
-  comprehensive_base_count: Σ in_difficulty over the same rows
-  case_managed_count: Σ case_managed where case_managed and in_difficulty are reported
-  case_managed_base_count: Σ in_difficulty over the same rows
-  emergency_assisted_count: Σ emergency_assisted over the year where both flows are reported
-  emergency_cases_count: Σ emergency_cases over the same rows
-  allowance_count: Σ monthly_allowance of the latest month (NULL when nobody reported it)
-  units_reporting: reporting units (unit_key) with any row in the year under the province list of the latest month (a unit that reported under an old province before 1 July 2025 is not expected in a later month)
-  units_in_latest_month: of which with a row in the latest month (fewer is a completeness warning)
 */
 -- The levelled rows are summed per district (as named) and month, and per district and
 -- year, then added up per area. A reporting unit lies in one district of one named

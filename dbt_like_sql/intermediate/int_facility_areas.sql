@@ -6,8 +6,6 @@ description: >
   for, in the same geographies as int_beneficiary_area_years: as_reported (from 2025
   on the new provinces, since a roster is dated 31 December), current (the 34
   provinces) and pre-2025 districts as reported.
-columns:
-  is_sw_scope: unit of a type whose social-work services are measured (sa_*, health, education)
 */
 with active as (
     select *,

@@ -13,9 +13,6 @@ description: >
   share that name (Huyện and Thành phố Cao Lãnh), by type too: a row naming only
   'Cao Lãnh' matches neither. So 'Thị xã Thuận An' (before 2020) matches the plan of
   'Thành phố Thuận An'.
-columns:
-  geography_basis: same (the plan's own province or district) or successor (the merged province after 1 July 2025)
-  months_reported: months of the year the value covers (12 for a complete year)
 */
 with merged as (
     select

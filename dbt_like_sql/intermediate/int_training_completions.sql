@@ -6,9 +6,6 @@ description: >
   at its end date: from 2025 on as_reported names the new provinces; districts through
   the roster district of the unit the person works at, pre-2025 only). A record without
   an end date has no year and counts nowhere.
-columns:
-  role_group: worker (role staff or collaborator), family, or NULL for an empty or unknown role (counted in no indicator)
-  is_completed: the course was completed
 */
 with records as (
     select

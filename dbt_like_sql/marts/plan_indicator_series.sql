@@ -5,11 +5,6 @@ description: >
   The yearly series of each measurable indicator of each plan, on the geography the
   plan is judged on: what the scorecard charts show. For sw_staff_trained_pct the
   counting window starts at the plan's phase that contains the year.
-columns:
-  window_start_year: start of the counting window used for the year
-  geography_basis: same or successor (after 1 July 2025, the merged province)
-  months_reported: months of the year the value covers (a report labels an incomplete year with them, e.g. 9 tháng)
-  is_complete_year: months_reported = 12
 */
 with phase_starts as (
     select distinct

@@ -176,8 +176,6 @@ SAMPLE_MODEL = """
 /* @model
 grain: [province_code, year]
 description: Served share by province and year.
-columns:
-  served_pct: 100 * served / in_difficulty
 */
 with totals as (
     select province_code, year, sum(served) as served, sum(in_difficulty) as in_difficulty,
