@@ -111,6 +111,8 @@ _POLARS_TYPES: dict[str, pl.DataType] = {
     "BOOLEAN": pl.Boolean(),
     "DATE": pl.Date(),
 }
+DUCKDB_TYPES: dict[pl.DataType, str] = {t: name for name, t in _POLARS_TYPES.items()} | {pl.Float64(): "DOUBLE"}
+"""polars type -> DuckDB type (how a polars frame's column lands in DuckDB)."""
 _DEFAULT_DUCKDB = {"text": "VARCHAR", "enum": "VARCHAR", "int": "BIGINT", "bool": "BOOLEAN", "date": "DATE"}
 
 COMMON_RAW_COLUMNS: tuple[RawColumn, ...] = (
@@ -472,6 +474,13 @@ AUDIT_DESCRIPTIONS: dict[str, str] = {
     "audit.ingested_file_versions": "Earlier versions of the ledger's rows: a file replaced by other "
     "bytes under the same name, withdrawn, or gone from the folder, with the build that replaced it.",
 }
+AUDIT_KEYS: dict[str, tuple[str, ...]] = {
+    "audit.ingested_files": ("source", "file_name"),
+    "audit.rejected_rows": ("source", "file_name", "row_number"),
+    "audit.ingest_file_state": ("source", "file_name"),
+    "audit.ingested_file_versions": (),
+}
+"""What identifies a row of each audit table (none: a history of versions)."""
 
 
 def _sql_literal(text: str) -> str:

@@ -624,7 +624,7 @@ def published_tables() -> dict[str, Table]:
     """Every table the warehouse publishes except the SQL models' (raw, seeds and audit),
     from their registries, by ``schema.name``. Imports pandera (the seeds' schemas)."""
     from models.seeds import RESOLVED_DISTRICT_COLUMNS, RESOLVED_DISTRICT_TYPES, SCHEMAS
-    from models.sources import AUDIT_DESCRIPTIONS, AUDIT_TABLES, SOURCES
+    from models.sources import AUDIT_DESCRIPTIONS, AUDIT_KEYS, AUDIT_TABLES, DUCKDB_TYPES, SOURCES
     from pipelines.geo import PROVINCE_COLUMNS, PROVINCES_DESCRIPTION
 
     def raw(columns) -> tuple[Column, ...]:
@@ -633,9 +633,9 @@ def published_tables() -> dict[str, Table]:
     tables = {s.table: Table(s.table, s.description, s.raw_key, raw(s.raw_columns)) for s in SOURCES.values()}
     for name, model in SCHEMAS.items():
         schema = model.to_schema()
-        cols = tuple(Column(c, str(spec.dtype), spec.description) for c, spec in schema.columns.items())
+        cols = tuple(Column(c, DUCKDB_TYPES[spec.dtype.type], spec.description) for c, spec in schema.columns.items())
         if name == "plans":
-            cols += tuple(Column(c, str(RESOLVED_DISTRICT_TYPES[c]), d) for c, d in RESOLVED_DISTRICT_COLUMNS.items())
+            cols += tuple(Column(c, DUCKDB_TYPES[RESOLVED_DISTRICT_TYPES[c]], d) for c, d in RESOLVED_DISTRICT_COLUMNS.items())
         unique = tuple(c for c, spec in schema.columns.items() if spec.unique)
         tables[f"seeds.{name}"] = Table(f"seeds.{name}", schema.description, unique[:1], cols)
     tables["seeds.provinces"] = Table(
@@ -643,5 +643,5 @@ def published_tables() -> dict[str, Table]:
         tuple(Column(c, t, d) for c, (t, d) in PROVINCE_COLUMNS.items()),
     )
     for table, columns in AUDIT_TABLES.items():
-        tables[table] = Table(table, AUDIT_DESCRIPTIONS[table], (), raw(columns))
+        tables[table] = Table(table, AUDIT_DESCRIPTIONS[table], AUDIT_KEYS[table], raw(columns))
     return tables
