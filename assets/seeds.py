@@ -8,6 +8,7 @@ from importlib.metadata import version
 import dagster as dg
 
 from assets._common import preview_md, replace_table
+from models.tables import CALENDAR, calendar
 from pipelines.config import PROJECT_ROOT
 from pipelines.duck import qualified_name, quote_identifier, sql_string_literal
 from pipelines.geo import PROVINCE_COLUMNS, PROVINCES_DESCRIPTION
@@ -118,16 +119,29 @@ def plan_seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         )
 
 
-@dg.asset(key=["seeds", "provinces"], group_name="seeds", kinds={"duckdb", "python"})
-def provinces(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+@dg.multi_asset(
+    name="provinces",
+    specs=[
+        dg.AssetSpec(["seeds", "provinces"], group_name="seeds", kinds={"duckdb", "python"},
+                     description=PROVINCES_DESCRIPTION),
+        dg.AssetSpec(["seeds", "calendar"], group_name="seeds", kinds={"duckdb", "python"},
+                     description=CALENDAR.description),
+    ],
+)
+def provinces(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Official province lists from vietnamadminunits: the 63 provinces before 1 July 2025
     (province_list = old) and the 34 after it (new), each with the code of the new
-    province it belongs to (successor_code); and the vn_fold(text) macro for searching
-    Vietnamese names without diacritics."""
-    frame = province_reference()
+    province it belongs to (successor_code); the vn_fold(text) macro for searching
+    Vietnamese names without diacritics; and seeds.calendar, the reform date and the
+    national periods of the data model (models/tables.py), which the SQL models join."""
+    frames = {"provinces": province_reference(), "calendar": calendar()}
     with warehouse.connect(context) as con:
-        replace_table(con, "seeds", "provinces", frame)
+        replace_table(con, "seeds", "provinces", frames["provinces"])
         describe_table(con, "seeds", "provinces", PROVINCES_DESCRIPTION,
                        {c: text for c, (_, text) in PROVINCE_COLUMNS.items()})
+        replace_table(con, "seeds", "calendar", frames["calendar"])
+        describe_table(con, "seeds", "calendar", CALENDAR.description, {c.name: c.comment for c in CALENDAR.columns})
         create_vn_fold(con)
-    return dg.MaterializeResult(metadata={"row_count": frame.height, "preview": preview_md(frame)})
+    for name, frame in frames.items():
+        yield dg.MaterializeResult(asset_key=["seeds", name],
+                                   metadata={"row_count": frame.height, "preview": preview_md(frame)})

@@ -638,6 +638,7 @@ def published_tables() -> dict[str, Table]:
             cols += tuple(Column(c, DUCKDB_TYPES[RESOLVED_DISTRICT_TYPES[c]], d) for c, d in RESOLVED_DISTRICT_COLUMNS.items())
         unique = tuple(c for c, spec in schema.columns.items() if spec.unique)
         tables[f"seeds.{name}"] = Table(f"seeds.{name}", schema.description, unique[:1], cols)
+    tables[CALENDAR.key] = CALENDAR
     tables["seeds.provinces"] = Table(
         "seeds.provinces", PROVINCES_DESCRIPTION, ("province_list", "province_code"),
         tuple(Column(c, t, d) for c, (t, d) in PROVINCE_COLUMNS.items()),
@@ -645,3 +646,41 @@ def published_tables() -> dict[str, Table]:
     for table, columns in AUDIT_TABLES.items():
         tables[table] = Table(table, AUDIT_DESCRIPTIONS[table], AUDIT_KEYS[table], raw(columns))
     return tables
+
+
+CALENDAR = Table(
+    "seeds.calendar",
+    "The dates the warehouse's rules turn on, from the data model (models/vocabularies.py), one row: "
+    "the provincial reform and the national five-year periods. The SQL models join it instead of "
+    "writing the dates out.",
+    (),
+    (
+        Column("reform_date", "DATE", "The provincial reform: from this day the 34-province list names the "
+               "provinces (docs/contract.md §2.1)."),
+        Column("reform_year", "INTEGER", "Year of reform_date: a yearly value (dated 31 December) of this year or "
+               "later is dated after the reform.", unit="year"),
+        Column("reform_month", "INTEGER", "Month of reform_date: a monthly value of reform_year is dated after the "
+               "reform from this month on (its last day).", unit="month"),
+        Column("national_period_start", "INTEGER", "First year of the first national five-year period (2011-2015); "
+               "the periods follow one another (docs/contract.md §3).", unit="year"),
+        Column("national_period_years", "INTEGER", "Length of a national period.", unit="years"),
+    ),
+)
+"""``seeds.calendar``: see :func:`calendar`."""
+
+
+def calendar():
+    """The one row of ``seeds.calendar`` as a polars frame, typed as CALENDAR says."""
+    import polars as pl
+
+    from models import vocabularies as vocab
+
+    row = {
+        "reform_date": vocab.REFORM_DATE,
+        "reform_year": vocab.REFORM_DATE.year,
+        "reform_month": vocab.REFORM_DATE.month,
+        "national_period_start": vocab.NATIONAL_PERIOD_START,
+        "national_period_years": vocab.NATIONAL_PERIOD_YEARS,
+    }
+    types = {"DATE": pl.Date(), "INTEGER": pl.Int32()}
+    return pl.DataFrame([row], schema={c.name: types[c.type] for c in CALENDAR.columns}, orient="row")

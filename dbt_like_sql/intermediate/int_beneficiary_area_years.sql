@@ -55,10 +55,11 @@ area_district_totals as (
         '' as area_district_key,
         d.*,
     from district_totals as d
+    cross join seeds.calendar as k
     inner join intermediate.int_province_geographies as g
         on g.province_list = d.province_list
         and g.province_code = d.province_code
-        and g.is_after_reform = (d.year >= 2025)
+        and g.is_after_reform = (d.year >= k.reform_year)
 
     union all
 
@@ -108,8 +109,12 @@ area_latest_months as (
 area_latest_lists as (
     select
         t.*,
-        case when t.year > 2025 or (t.year = 2025 and t.latest_month >= 7) then 'new' else 'old' end as latest_province_list,
+        case
+            when t.year > k.reform_year or (t.year = k.reform_year and t.latest_month >= k.reform_month) then 'new'
+            else 'old'
+        end as latest_province_list,
     from area_latest_months as t
+    cross join seeds.calendar as k
 )
 
 select

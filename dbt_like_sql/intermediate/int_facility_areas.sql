@@ -21,10 +21,11 @@ areas as (
         '' as area_district_key,
         a.*,
     from active as a
+    cross join seeds.calendar as k
     inner join intermediate.int_province_geographies as g
         on g.province_list = a.province_list
         and g.province_code = a.province_code
-        and g.is_after_reform = (a.year >= 2025)
+        and g.is_after_reform = (a.year >= k.reform_year)
 
     union all
 

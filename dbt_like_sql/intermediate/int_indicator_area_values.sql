@@ -98,13 +98,16 @@ select
     w.area_level,
     w.province_code,
     w.district_key,
-    2011 + 5 * cast(floor((w.year - 2011) / 5.0) as integer) as window_start_year,
+    k.national_period_start
+    + k.national_period_years * cast(floor((w.year - k.national_period_start) / k.national_period_years) as integer)
+        as window_start_year,
     w.year,
     w.numerator,
     w.denominator,
     w.value,
     cast(w.months_reported as integer) as months_reported,
 from windowless as w
+cross join seeds.calendar as k
 
 union all
 

@@ -69,13 +69,14 @@ select
     v.value,
     v.months_reported,
 from plans as p
+cross join seeds.calendar as k
 inner join values_named as v
     on (
         p.plan_level = 'province'
         and v.area_level = 'province'
         and (
-            (v.geography = 'as_reported' and v.year < 2025 and v.province_code = p.province_code)
-            or (v.geography = 'current' and v.year >= 2025 and v.province_code = p.successor_code)
+            (v.geography = 'as_reported' and v.year < k.reform_year and v.province_code = p.province_code)
+            or (v.geography = 'current' and v.year >= k.reform_year and v.province_code = p.successor_code)
         )
     )
     or (

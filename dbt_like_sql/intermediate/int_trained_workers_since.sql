@@ -11,8 +11,12 @@ description: >
   staff_social_work. A record without a unit of the roster counts nowhere.
 */
 with windows as (
-    select distinct 2011 + 5 * cast(floor((year - 2011) / 5.0) as integer) as window_start_year,
-    from intermediate.int_facility_area_years
+    select distinct
+        k.national_period_start
+        + k.national_period_years * cast(floor((a.year - k.national_period_start) / k.national_period_years) as integer)
+            as window_start_year,
+    from intermediate.int_facility_area_years as a
+    cross join seeds.calendar as k
 
     union
 

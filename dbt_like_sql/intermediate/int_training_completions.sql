@@ -35,10 +35,11 @@ areas as (
         '' as area_district_key,
         r.*,
     from records as r
+    cross join seeds.calendar as k
     inner join intermediate.int_province_geographies as g
         on g.province_list = r.province_list
         and g.province_code = r.province_code
-        and g.is_after_reform = (r.year >= 2025)
+        and g.is_after_reform = (r.year >= k.reform_year)
 
     union all
 
@@ -49,10 +50,11 @@ areas as (
         d.district_key as area_district_key,
         r.*,
     from records as r
+    cross join seeds.calendar as k
     inner join facility_districts as d
         on d.facility_id = r.facility_id
         and d.recency = 1
-    where r.year < 2025
+    where r.year < k.reform_year
 )
 
 select

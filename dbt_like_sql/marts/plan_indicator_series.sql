@@ -13,6 +13,18 @@ with phase_starts as (
     from seeds.plan_targets
 ),
 
+plan_years as (
+    select distinct
+        v.plan_id,
+        v.indicator_code,
+        v.year,
+        k.national_period_start
+        + k.national_period_years * cast(floor((v.year - k.national_period_start) / k.national_period_years) as integer)
+            as national_window_start_year,
+    from intermediate.int_plan_area_values as v
+    cross join seeds.calendar as k
+),
+
 chosen_windows as (
     select
         v.plan_id,
@@ -20,14 +32,14 @@ chosen_windows as (
         v.year,
         case
             when v.indicator_code = 'sw_staff_trained_pct'
-                then coalesce(max(s.phase_start), 2011 + 5 * cast(floor((v.year - 2011) / 5.0) as integer))
-            else 2011 + 5 * cast(floor((v.year - 2011) / 5.0) as integer)
+                then coalesce(max(s.phase_start), v.national_window_start_year)
+            else v.national_window_start_year
         end as window_start_year,
-    from intermediate.int_plan_area_values as v
+    from plan_years as v
     left join phase_starts as s
         on s.plan_id = v.plan_id
         and s.phase_start <= v.year
-    group by v.plan_id, v.indicator_code, v.year
+    group by v.plan_id, v.indicator_code, v.year, v.national_window_start_year
 )
 
 select

@@ -78,12 +78,15 @@ observations as (
         v.year - 1 + cast(v.months_reported as double) / 12 as time_point,
         v.geography_basis,
     from targets as t
+    cross join seeds.calendar as k
     inner join intermediate.int_plan_area_values as v
         on v.plan_id = t.plan_id
         and v.indicator_code = t.indicator_code
         and v.window_start_year = case
             when t.indicator_code = 'sw_staff_trained_pct' then t.phase_start
-            else 2011 + 5 * cast(floor((v.year - 2011) / 5.0) as integer)
+            else k.national_period_start
+                + k.national_period_years
+                * cast(floor((v.year - k.national_period_start) / k.national_period_years) as integer)
         end
     where t.is_measurable
 ),
@@ -154,9 +157,11 @@ judged as (
             when p.baseline_value = 0 then (p.latest_value - p.baseline_value) / (p.latest_time - p.baseline_time)
             else power(p.latest_value / p.baseline_value, 1.0 / (p.latest_time - p.baseline_time)) - 1
         end as actual_growth,
-        not p.is_per_year and p.is_merged and p.baseline_year < 2025 and p.actual_year >= 2025
-            or p.is_per_year and p.is_merged and p.first_complete_year < 2025 and p.last_complete_year >= 2025 as crosses_merger,
+        not p.is_per_year and p.is_merged and p.baseline_year < k.reform_year and p.actual_year >= k.reform_year
+            or p.is_per_year and p.is_merged and p.first_complete_year < k.reform_year
+            and p.last_complete_year >= k.reform_year as crosses_merger,
     from points as p
+    cross join seeds.calendar as k
 ),
 
 rated as (
@@ -265,7 +270,7 @@ select
     case when s.target_value <> 0 then 100.0 * s.actual_value / s.target_value end as achievement_pct,
     coalesce(
         s.actual_geography_basis,
-        case when s.is_merged and s.target_year >= 2025 then 'successor' else 'same' end
+        case when s.is_merged and s.target_year >= k.reform_year then 'successor' else 'same' end
     ) as geography_basis,
     s.status,
     s.progress_ratio,
@@ -302,3 +307,4 @@ select
             || s.merger_text
     end as status_reason,
 from described as s
+cross join seeds.calendar as k
