@@ -62,7 +62,7 @@ def _table(t: Table) -> list[str]:
     grain = ", ".join(f"`{g}`" for g in t.grain) or "—"
     lines = [f"### `{t.key}`", "", _cell(t.description), "", f"Grain: {grain}.", "",
              "| column | type | unit | description |", "| --- | --- | --- | --- |"]
-    lines += [f"| `{c.name}` | {c.type} | {c.unit or ''} | {_cell(c.description)} |" for c in t.columns]
+    lines += [f"| `{c.name}` | {c.type} | {c.unit or ''} | {_cell(c.comment)} |" for c in t.columns]
     return [*lines, ""]
 
 

@@ -103,6 +103,14 @@ class RawColumn:
     def polars_type(self) -> pl.DataType:
         return _POLARS_TYPES[self.duckdb_type]
 
+    @property
+    def comment_suffix(self) -> str:
+        """What its ``COMMENT ON COLUMN`` adds to the description: the unit and the codes."""
+        text = f" Unit: {self.unit}." if self.unit else ""
+        if self.enum is not None and self.enum.codes:
+            text += " Values: " + ", ".join(self.enum.codes) + "."
+        return text
+
 
 _POLARS_TYPES: dict[str, pl.DataType] = {
     "VARCHAR": pl.String(),
@@ -494,10 +502,7 @@ def table_ddl(table: str, columns: tuple[RawColumn, ...], description: str | Non
     if description:
         stmts.append(f"comment on table {table} is {_sql_literal(description)}")
     for c in columns:
-        text = c.description + (f" Unit: {c.unit}." if c.unit else "")
-        if c.enum is not None and c.enum.codes:
-            text += " Values: " + ", ".join(c.enum.codes) + "."
-        stmts.append(f'comment on column {table}."{c.name}" is {_sql_literal(text)}')
+        stmts.append(f'comment on column {table}."{c.name}" is {_sql_literal(c.description + c.comment_suffix)}')
     return stmts
 
 

@@ -31,11 +31,13 @@ class Column:
     """DuckDB type."""
     description: str
     unit: str | None = None
+    suffix: str = ""
+    """What the ``COMMENT ON COLUMN`` of a raw or audit column adds (unit and codes)."""
 
     @property
     def comment(self) -> str:
         """The text of its ``COMMENT ON COLUMN``."""
-        return self.description
+        return self.description + self.suffix
 
 
 @dataclass(frozen=True)
@@ -628,7 +630,7 @@ def published_tables() -> dict[str, Table]:
     from pipelines.geo import PROVINCE_COLUMNS, PROVINCES_DESCRIPTION
 
     def raw(columns) -> tuple[Column, ...]:
-        return tuple(Column(c.name, c.duckdb_type, c.description, c.unit) for c in columns)
+        return tuple(Column(c.name, c.duckdb_type, c.description, c.unit, c.comment_suffix) for c in columns)
 
     tables = {s.table: Table(s.table, s.description, s.raw_key, raw(s.raw_columns)) for s in SOURCES.values()}
     for name, model in SCHEMAS.items():
