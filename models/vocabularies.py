@@ -129,8 +129,6 @@ SOURCES = _vocabulary(
     ("training", "social-work training records"),
     ("not_ingested", "a source the warehouse does not ingest: the indicator is not measurable"),
 )
-INGESTED_SOURCES = SOURCES.codes[:3]
-"""The sources with a landing folder and a raw table."""
 DIRECTIONS = _vocabulary(
     "directions", "Which way is progress for an indicator.",
     ("increase", "a higher value is better"), ("decrease", "a lower value is better"),
@@ -147,7 +145,3 @@ VOCABULARIES: dict[str, Vocabulary] = {
 }
 """Every vocabulary by name, as an ``accepted_values`` audit names it."""
 
-
-def national_period_start(year: int) -> int:
-    """First year of the national five-year period containing ``year`` (2023 -> 2021)."""
-    return NATIONAL_PERIOD_START + NATIONAL_PERIOD_YEARS * ((year - NATIONAL_PERIOD_START) // NATIONAL_PERIOD_YEARS)
