@@ -264,7 +264,7 @@ def test_real_models_build_with_the_expectations_check():
         t: [dg.AssetKey(t.split("."))]
         for t in ("raw.beneficiaries", "raw.facilities", "raw.training", "audit.ingested_files",
                   "audit.rejected_rows", "seeds.plan_targets", "seeds.plans", "seeds.indicators",
-                  "seeds.provinces")
+                  "seeds.provinces", "seeds.calendar")
     }
     if not (MODELS_DIR / "marts" / "target_vs_actual.sql").exists():
         pytest.skip("the published marts are not written yet")
