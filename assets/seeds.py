@@ -8,8 +8,10 @@ from importlib.metadata import version
 import dagster as dg
 
 from assets._common import preview_md, replace_table
+from models.tables import CALENDAR, calendar
 from pipelines.config import PROJECT_ROOT
 from pipelines.duck import qualified_name, quote_identifier, sql_string_literal
+from pipelines.geo import PROVINCE_COLUMNS, PROVINCES_DESCRIPTION
 from pipelines.geo import provinces as province_reference
 from pipelines.resources import WarehouseResource
 from pipelines.sql.state import Action, Inputs, ensure_state_tables, plan_build, record_build
@@ -19,18 +21,6 @@ SEED_TABLES = ("plans", "plan_targets", "indicators")
 SEEDS_STATE = "asset:seeds.plan_seeds"
 """Key under which the version of the loaded seed files is recorded in audit.model_versions."""
 
-PROVINCES_DESCRIPTION = (
-    "Official province lists (vietnamadminunits): the 63 provinces before 1 July 2025 (province_list = old) "
-    "and the 34 after it (new), each with the code of the new province it belongs to (docs/contract.md §2.1)."
-)
-PROVINCE_COLUMNS = {
-    "province_list": "old: the 63-province list in force before 1 July 2025; new: the 34-province list after it.",
-    "province_code": "Official two-digit code of the province on its list (text, zero-padded).",
-    "province_name": "Short Vietnamese name with diacritics, e.g. Cà Mau (search without accents: vn_fold).",
-    "province_full_name": "Full Vietnamese name, e.g. Tỉnh Cà Mau.",
-    "successor_code": "Code on the new list of the province this one belongs to since 1 July 2025 "
-    "(a new province is its own successor).",
-}
 VN_FOLD = "vn_fold"
 VN_FOLD_DESCRIPTION = (
     "vn_fold(text): the text folded for Vietnamese search: lower case, without diacritics (đ becomes d), "
@@ -129,15 +119,29 @@ def plan_seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         )
 
 
-@dg.asset(key=["seeds", "provinces"], group_name="seeds", kinds={"duckdb", "python"})
-def provinces(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+@dg.multi_asset(
+    name="provinces",
+    specs=[
+        dg.AssetSpec(["seeds", "provinces"], group_name="seeds", kinds={"duckdb", "python"},
+                     description=PROVINCES_DESCRIPTION),
+        dg.AssetSpec(["seeds", "calendar"], group_name="seeds", kinds={"duckdb", "python"},
+                     description=CALENDAR.description),
+    ],
+)
+def provinces(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Official province lists from vietnamadminunits: the 63 provinces before 1 July 2025
     (province_list = old) and the 34 after it (new), each with the code of the new
-    province it belongs to (successor_code); and the vn_fold(text) macro for searching
-    Vietnamese names without diacritics."""
-    frame = province_reference()
+    province it belongs to (successor_code); the vn_fold(text) macro for searching
+    Vietnamese names without diacritics; and seeds.calendar, the reform date and the
+    national periods of the data model (models/tables.py), which the SQL models join."""
+    frames = {"provinces": province_reference(), "calendar": calendar()}
     with warehouse.connect(context) as con:
-        replace_table(con, "seeds", "provinces", frame)
-        describe_table(con, "seeds", "provinces", PROVINCES_DESCRIPTION, PROVINCE_COLUMNS)
+        replace_table(con, "seeds", "provinces", frames["provinces"])
+        describe_table(con, "seeds", "provinces", PROVINCES_DESCRIPTION,
+                       {c: text for c, (_, text) in PROVINCE_COLUMNS.items()})
+        replace_table(con, "seeds", "calendar", frames["calendar"])
+        describe_table(con, "seeds", "calendar", CALENDAR.description, {c.name: c.comment for c in CALENDAR.columns})
         create_vn_fold(con)
-    return dg.MaterializeResult(metadata={"row_count": frame.height, "preview": preview_md(frame)})
+    for name, frame in frames.items():
+        yield dg.MaterializeResult(asset_key=["seeds", name],
+                                   metadata={"row_count": frame.height, "preview": preview_md(frame)})

@@ -20,14 +20,15 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
+from models import vocabularies as vocab
 from pipelines.geo import DISTRICT_TYPES, districts
 
-COMPARATORS = (">=", ">", "<=", "=")
-PLAN_LEVELS = ("province", "district")
-DIRECTIONS = ("increase", "decrease")
-MEASURE_TYPES = ("percentage", "count", "per_year", "average")
-SOURCES = ("beneficiaries", "facilities", "training", "not_ingested")
-MIN_YEAR, MAX_YEAR = 2010, 2035
+COMPARATORS = vocab.COMPARATORS.codes
+PLAN_LEVELS = vocab.PLAN_LEVELS.codes
+DIRECTIONS = vocab.DIRECTIONS.codes
+MEASURE_TYPES = vocab.MEASURE_TYPES.codes
+SOURCES = vocab.SOURCES.codes
+MIN_YEAR, MAX_YEAR = vocab.YEAR_MIN, vocab.YEAR_MAX
 
 _SLUG = r"^[a-z][a-z0-9_]*$"
 _SOURCE_FILE = r"^[0-9]{3}_[0-9a-f]{16}\.txt$"
@@ -269,6 +270,11 @@ RESOLVED_DISTRICT_COLUMNS = {
                                "naming the district without its type match it.",
 }
 """Columns that :func:`resolve_plan_districts` adds to ``seeds.plans``, with their descriptions."""
+RESOLVED_DISTRICT_TYPES: dict[str, pl.DataType] = {
+    "district_official_name": pl.Utf8(), "district_type_key": pl.Utf8(), "district_bare_key": pl.Utf8(),
+    "district_bare_is_unique": pl.Boolean(),
+}
+"""Their polars types."""
 
 
 def resolve_plan_districts(plans: pl.DataFrame) -> pl.DataFrame:
@@ -316,10 +322,8 @@ def resolve_plan_districts(plans: pl.DataFrame) -> pl.DataFrame:
         raise ValueError("seed validation failed:\n" + "\n".join(problems))
     names, types, bares, unique = zip(*resolved, strict=False) if resolved else ((), (), (), ())
     return plans.with_columns(
-        pl.Series("district_official_name", names, dtype=pl.Utf8),
-        pl.Series("district_type_key", types, dtype=pl.Utf8),
-        pl.Series("district_bare_key", bares, dtype=pl.Utf8),
-        pl.Series("district_bare_is_unique", unique, dtype=pl.Boolean),
+        *(pl.Series(name, values, dtype=RESOLVED_DISTRICT_TYPES[name])
+          for name, values in zip(RESOLVED_DISTRICT_COLUMNS, (names, types, bares, unique), strict=True)),
     )
 
 

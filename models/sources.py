@@ -16,14 +16,14 @@ from typing import Literal
 
 import polars as pl
 
+from models.vocabularies import PROVINCE_LISTS, YEAR_MAX, YEAR_MIN
+
 FieldType = Literal["text", "int", "bool", "date", "enum"]
 Period = Literal["month", "year", "end_date"]
 
-YEAR_MIN, YEAR_MAX = 2010, 2035
 TOTAL_LABELS = ("Tổng", "Tổng cộng", "Cộng", "Total", "Tổng số", "Grand total")
 """Label-cell values that mark a report total row (compared after ``fold``)."""
 
-PROVINCE_LISTS = ("old", "new")
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,14 @@ class RawColumn:
     def polars_type(self) -> pl.DataType:
         return _POLARS_TYPES[self.duckdb_type]
 
+    @property
+    def comment_suffix(self) -> str:
+        """What its ``COMMENT ON COLUMN`` adds to the description: the unit and the codes."""
+        text = f" Unit: {self.unit}." if self.unit else ""
+        if self.enum is not None and self.enum.codes:
+            text += " Values: " + ", ".join(self.enum.codes) + "."
+        return text
+
 
 _POLARS_TYPES: dict[str, pl.DataType] = {
     "VARCHAR": pl.String(),
@@ -111,6 +119,8 @@ _POLARS_TYPES: dict[str, pl.DataType] = {
     "BOOLEAN": pl.Boolean(),
     "DATE": pl.Date(),
 }
+DUCKDB_TYPES: dict[pl.DataType, str] = {t: name for name, t in _POLARS_TYPES.items()} | {pl.Float64(): "DOUBLE"}
+"""polars type -> DuckDB type (how a polars frame's column lands in DuckDB)."""
 _DEFAULT_DUCKDB = {"text": "VARCHAR", "enum": "VARCHAR", "int": "BIGINT", "bool": "BOOLEAN", "date": "DATE"}
 
 COMMON_RAW_COLUMNS: tuple[RawColumn, ...] = (
@@ -129,7 +139,7 @@ COMMON_RAW_COLUMNS: tuple[RawColumn, ...] = (
     RawColumn(
         "province_list", "VARCHAR", False,
         "Province list of province_code: old (63 provinces, before 1 July 2025) or new (34).",
-        enum=Enumeration("province_list", {"old": (), "new": ()}),
+        enum=Enumeration("province_list", dict.fromkeys(PROVINCE_LISTS.codes, ())),
     ),
     RawColumn(
         "province_remapped", "BOOLEAN", False,
@@ -472,6 +482,13 @@ AUDIT_DESCRIPTIONS: dict[str, str] = {
     "audit.ingested_file_versions": "Earlier versions of the ledger's rows: a file replaced by other "
     "bytes under the same name, withdrawn, or gone from the folder, with the build that replaced it.",
 }
+AUDIT_KEYS: dict[str, tuple[str, ...]] = {
+    "audit.ingested_files": ("source", "file_name"),
+    "audit.rejected_rows": ("source", "file_name", "row_number"),
+    "audit.ingest_file_state": ("source", "file_name"),
+    "audit.ingested_file_versions": (),
+}
+"""What identifies a row of each audit table (none: a history of versions)."""
 
 
 def _sql_literal(text: str) -> str:
@@ -485,10 +502,7 @@ def table_ddl(table: str, columns: tuple[RawColumn, ...], description: str | Non
     if description:
         stmts.append(f"comment on table {table} is {_sql_literal(description)}")
     for c in columns:
-        text = c.description + (f" Unit: {c.unit}." if c.unit else "")
-        if c.enum is not None and c.enum.codes:
-            text += " Values: " + ", ".join(c.enum.codes) + "."
-        stmts.append(f'comment on column {table}."{c.name}" is {_sql_literal(text)}')
+        stmts.append(f'comment on column {table}."{c.name}" is {_sql_literal(c.description + c.comment_suffix)}')
     return stmts
 
 

@@ -12,8 +12,23 @@ from pathlib import Path
 
 import polars as pl
 
-REFORM_DATE = date(2025, 7, 1)
-OLD, NEW = "old", "new"
+from models.vocabularies import PROVINCE_LISTS, REFORM_DATE
+
+OLD, NEW = PROVINCE_LISTS.codes
+
+PROVINCES_DESCRIPTION = (
+    "Official province lists (vietnamadminunits): the 63 provinces before 1 July 2025 (province_list = old) "
+    "and the 34 after it (new), each with the code of the new province it belongs to (docs/contract.md §2.1)."
+)
+PROVINCE_COLUMNS: dict[str, tuple[str, str]] = {
+    "province_list": ("VARCHAR", "old: the 63-province list in force before 1 July 2025; new: the 34-province list after it."),
+    "province_code": ("VARCHAR", "Official two-digit code of the province on its list (text, zero-padded)."),
+    "province_name": ("VARCHAR", "Short Vietnamese name with diacritics, e.g. Cà Mau (search without accents: vn_fold)."),
+    "province_full_name": ("VARCHAR", "Full Vietnamese name, e.g. Tỉnh Cà Mau."),
+    "successor_code": ("VARCHAR", "Code on the new list of the province this one belongs to since 1 July 2025 "
+                       "(a new province is its own successor)."),
+}
+"""Columns of ``seeds.provinces`` (:func:`provinces`): DuckDB type and description."""
 
 
 def list_in_force(on: date) -> str:

@@ -11,8 +11,6 @@ description: >
   only province-level rows keeps them, so a province that switches level in mid-year
   loses no month. Rows replaced by a unit's other report (annual or monthly) are left
   out. The dropped totals are compared with the sums in int_level_differences.
-columns:
-  unit_key: the reporting unit (province, district or commune) as named in the row
 */
 with counted as (
     select *,

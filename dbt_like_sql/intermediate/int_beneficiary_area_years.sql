@@ -14,21 +14,6 @@ description: >
   which the area has any row; flows (emergency_cases, emergency_assisted) are summed
   over the months. Ratio numerators and denominators are summed only over rows
   reporting both.
-columns:
-  province_code: two-digit code of the area's province in the list of its geography and year
-  district_key: district of a district area ('' for a province area)
-  latest_month: the month whose rows give the stocks
-  served_count: Σ served over rows of the latest month that report served and in_difficulty
-  served_base_count: Σ in_difficulty over the same rows
-  comprehensive_count: Σ comprehensive where comprehensive and in_difficulty are reported
-  comprehensive_base_count: Σ in_difficulty over the same rows
-  case_managed_count: Σ case_managed where case_managed and in_difficulty are reported
-  case_managed_base_count: Σ in_difficulty over the same rows
-  emergency_assisted_count: Σ emergency_assisted over the year where both flows are reported
-  emergency_cases_count: Σ emergency_cases over the same rows
-  allowance_count: Σ monthly_allowance of the latest month (NULL when nobody reported it)
-  units_reporting: reporting units (unit_key) with any row in the year under the province list of the latest month (a unit that reported under an old province before 1 July 2025 is not expected in a later month)
-  units_in_latest_month: of which with a row in the latest month (fewer is a completeness warning)
 */
 -- The levelled rows are summed per district (as named) and month, and per district and
 -- year, then added up per area. A reporting unit lies in one district of one named
@@ -70,10 +55,11 @@ area_district_totals as (
         '' as area_district_key,
         d.*,
     from district_totals as d
+    cross join seeds.calendar as k
     inner join intermediate.int_province_geographies as g
         on g.province_list = d.province_list
         and g.province_code = d.province_code
-        and g.is_after_reform = (d.year >= 2025)
+        and g.is_after_reform = (d.year >= k.reform_year)
 
     union all
 
@@ -123,8 +109,12 @@ area_latest_months as (
 area_latest_lists as (
     select
         t.*,
-        case when t.year > 2025 or (t.year = 2025 and t.latest_month >= 7) then 'new' else 'old' end as latest_province_list,
+        case
+            when t.year > k.reform_year or (t.year = k.reform_year and t.latest_month >= k.reform_month) then 'new'
+            else 'old'
+        end as latest_province_list,
     from area_latest_months as t
+    cross join seeds.calendar as k
 )
 
 select

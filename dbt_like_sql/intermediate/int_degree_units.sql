@@ -5,9 +5,6 @@ description: >
   Active units of each area-year with at least two distinct persons who completed an
   intermediate or higher course (intermediate, college, university, postgraduate)
   ending on or before that year, linked to the unit by the training record's facility.
-columns:
-  two_degree_unit_count: active units with at least two such persons
-  unit_count: active units of any type
 */
 with first_degrees as (
     select

@@ -6,22 +6,6 @@ description: >
   empty cell is not reported (docs/contract.md §3): a unit whose cell an indicator
   needs is left out of that indicator's numerator and denominator, and counted in the
   matching *_unreported_count (a completeness warning).
-columns:
-  sa_facility_count: active social assistance facilities (unit_type sa_*)
-  sa_accessibility_reported_count: of which reporting meets_accessibility
-  sa_accessible_count: of which meeting minimum accessibility
-  sa_accessibility_unreported_count: active sa_* facilities with an empty meets_accessibility cell
-  sa_residents_reported_count: active sa_* facilities reporting residents
-  sa_residents_count: people cared for at year end in those facilities
-  sa_residents_unreported_count: active sa_* facilities with an empty residents cell
-  sw_scope_unit_count: active units of type sa_*, health or education reporting provides_social_work
-  sw_service_unit_count: of which providing social work services
-  sw_scope_unreported_count: active units of those types with an empty provides_social_work cell
-  unit_count: active units of any type
-  sw_staff_reported_unit_count: active units reporting staff_social_work
-  sw_staffed_unit_count: of which with at least one staff member assigned to social work
-  sw_staff_unreported_count: active units with an empty staff_social_work cell
-  sw_staff_count: Σ staff_social_work over active units
 */
 select
     a.geography,

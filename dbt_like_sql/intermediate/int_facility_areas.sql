@@ -6,8 +6,6 @@ description: >
   for, in the same geographies as int_beneficiary_area_years: as_reported (from 2025
   on the new provinces, since a roster is dated 31 December), current (the 34
   provinces) and pre-2025 districts as reported.
-columns:
-  is_sw_scope: unit of a type whose social-work services are measured (sa_*, health, education)
 */
 with active as (
     select *,
@@ -23,10 +21,11 @@ areas as (
         '' as area_district_key,
         a.*,
     from active as a
+    cross join seeds.calendar as k
     inner join intermediate.int_province_geographies as g
         on g.province_list = a.province_list
         and g.province_code = a.province_code
-        and g.is_after_reform = (a.year >= 2025)
+        and g.is_after_reform = (a.year >= k.reform_year)
 
     union all
 

@@ -9,12 +9,6 @@ description: >
   Rows whose denominator is zero or not reported are left out (no data). No percentage
   is capped: each is 0-100 by its definition, and a value over 100 is a defect listed
   in marts.data_quality_warnings.
-columns:
-  window_start_year: phase start for sw_staff_trained_pct; national period start otherwise
-  numerator: summed numerator (the count itself for count indicators)
-  denominator: summed denominator; NULL for counts and per-year counts
-  value: 100 · numerator / denominator for percentages, numerator / denominator for averages, the count otherwise
-  months_reported: months of the year the value covers (docs/contract.md §3) - the latest month of the area's beneficiary rows; 12 for rosters; for training counts 12 except in the year of the latest course end date, where it is that date's month
 */
 with training_extent as (
     select
@@ -104,13 +98,16 @@ select
     w.area_level,
     w.province_code,
     w.district_key,
-    2011 + 5 * cast(floor((w.year - 2011) / 5.0) as integer) as window_start_year,
+    k.national_period_start
+    + k.national_period_years * cast(floor((w.year - k.national_period_start) / k.national_period_years) as integer)
+        as window_start_year,
     w.year,
     w.numerator,
     w.denominator,
     w.value,
     cast(w.months_reported as integer) as months_reported,
 from windowless as w
+cross join seeds.calendar as k
 
 union all
 

@@ -6,13 +6,6 @@ description: >
   Where a province reported both a province-level row and district/commune rows for
   the same period (year and month) and group, the province row's in_difficulty, served and
   monthly_allowance against the sum of the lower-level rows (the sum is what counts).
-columns:
-  province_in_difficulty: in_difficulty on the province-level row
-  lower_in_difficulty: sum of in_difficulty over the district/commune rows
-  province_served: served on the province-level row
-  lower_served: sum of served over the district/commune rows
-  province_monthly_allowance: monthly_allowance on the province-level row
-  lower_monthly_allowance: sum of monthly_allowance over the district/commune rows
 */
 with province_rows as (
     select *,

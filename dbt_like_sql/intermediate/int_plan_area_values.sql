@@ -13,9 +13,6 @@ description: >
   share that name (Huyện and Thành phố Cao Lãnh), by type too: a row naming only
   'Cao Lãnh' matches neither. So 'Thị xã Thuận An' (before 2020) matches the plan of
   'Thành phố Thuận An'.
-columns:
-  geography_basis: same (the plan's own province or district) or successor (the merged province after 1 July 2025)
-  months_reported: months of the year the value covers (12 for a complete year)
 */
 with merged as (
     select
@@ -72,13 +69,14 @@ select
     v.value,
     v.months_reported,
 from plans as p
+cross join seeds.calendar as k
 inner join values_named as v
     on (
         p.plan_level = 'province'
         and v.area_level = 'province'
         and (
-            (v.geography = 'as_reported' and v.year < 2025 and v.province_code = p.province_code)
-            or (v.geography = 'current' and v.year >= 2025 and v.province_code = p.successor_code)
+            (v.geography = 'as_reported' and v.year < k.reform_year and v.province_code = p.province_code)
+            or (v.geography = 'current' and v.year >= k.reform_year and v.province_code = p.successor_code)
         )
     )
     or (

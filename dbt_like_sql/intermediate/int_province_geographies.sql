@@ -6,9 +6,6 @@ description: >
   value is dated 31 December: up to 2024 as_reported keeps the province as named (the
   63-province list); from 2025 on, and in the current geography for every year, rows
   count in the province of the 34-province list that the named province belongs to.
-columns:
-  is_after_reform: the yearly value is dated after 1 July 2025 (year 2025 or later)
-  area_province_code: the province (code of the list of that geography and year) the rows count in
 */
 with periods as (
     select false as is_after_reform,

@@ -9,15 +9,14 @@ description: >
   record) who completed a course ending between the window start and the year, at most
   the unit's staff_social_work, summed over the area's active units that report
   staff_social_work. A record without a unit of the roster counts nowhere.
-columns:
-  window_start_year: first year of the counting window (the phase start)
-  trained_worker_count: Σ over units of min(trained persons of the unit, its staff_social_work)
-  trained_person_count: Σ over units of the trained persons of the unit, before the limit by its social-work staff
-  sw_staff_count: Σ staff_social_work of the area's active units in the year (the denominator)
 */
 with windows as (
-    select distinct 2011 + 5 * cast(floor((year - 2011) / 5.0) as integer) as window_start_year,
-    from intermediate.int_facility_area_years
+    select distinct
+        k.national_period_start
+        + k.national_period_years * cast(floor((a.year - k.national_period_start) / k.national_period_years) as integer)
+            as window_start_year,
+    from intermediate.int_facility_area_years as a
+    cross join seeds.calendar as k
 
     union
 

@@ -4,10 +4,6 @@ grain: [geography, area_level, province_code, district_key, year]
 description: >
   Completed trainings per area and year (the year of the course end date), counted as
   distinct (person, end date) completions, for area-years with any training record.
-columns:
-  worker_trained_count: distinct (person, end date) completions by staff and collaborators
-  family_trained_count: distinct (person, end date) completions by family carers
-  record_count: training records of any role or completion state in the area-year
 */
 select
     c.geography,

@@ -6,9 +6,6 @@ description: >
   at its end date: from 2025 on as_reported names the new provinces; districts through
   the roster district of the unit the person works at, pre-2025 only). A record without
   an end date has no year and counts nowhere.
-columns:
-  role_group: worker (role staff or collaborator), family, or NULL for an empty or unknown role (counted in no indicator)
-  is_completed: the course was completed
 */
 with records as (
     select
@@ -38,10 +35,11 @@ areas as (
         '' as area_district_key,
         r.*,
     from records as r
+    cross join seeds.calendar as k
     inner join intermediate.int_province_geographies as g
         on g.province_list = r.province_list
         and g.province_code = r.province_code
-        and g.is_after_reform = (r.year >= 2025)
+        and g.is_after_reform = (r.year >= k.reform_year)
 
     union all
 
@@ -52,10 +50,11 @@ areas as (
         d.district_key as area_district_key,
         r.*,
     from records as r
+    cross join seeds.calendar as k
     inner join facility_districts as d
         on d.facility_id = r.facility_id
         and d.recency = 1
-    where r.year < 2025
+    where r.year < k.reform_year
 )
 
 select

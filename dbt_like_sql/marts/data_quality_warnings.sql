@@ -16,20 +16,6 @@ description: >
   outliers between complete years (modified z-score above 3.5; not where a counting
   window restarts by design), percentages over 100 (a defect), old province names on
   rows dated after the reform, and files with rejected rows.
-columns:
-  check: level_difference, level_switch, annual_monthly_overlap, incomplete_latest_month, empty_cell, training_unknown_role, training_no_end_date, training_unknown_unit, yoy_outlier, pct_over_100, province_remapped or rejected_rows
-  check_name: the same as check (the name the reports read)
-  subject: what the warning is about, unique within the check
-  severity: warning, or error for a defect that makes a published value wrong (a percentage over 100)
-  geography: as_reported (the province as named in the rows) or current (the 34 provinces); NULL for a file
-  province_list: old (63 provinces) or new (34) - the list of province_code
-  province_code: province concerned, code of province_list; NULL if none
-  province_name: Vietnamese name of province_code in province_list
-  year: year concerned, NULL if none
-  indicator_code: indicator concerned, NULL if none
-  source: raw source concerned (beneficiaries, facilities, training) or indicators
-  figures: the figures behind the warning, as a JSON object
-  message: the warning in Vietnamese, with the figures
 audits:
   - name: level_difference
     description: province rows agree with the sum of their district/commune rows

@@ -7,19 +7,8 @@ description: >
   dated 31 December, so from 2025 the 34 provinces); current maps every year onto the
   34 provinces so a series continues across the 2025 reform. sw_staff_trained_pct
   counts persons trained since the start of the national five-year period.
-columns:
-  indicator_code: indicator of the catalogue (seeds.indicators)
-  geography: as_reported or current
-  province_code: two-digit official code (zero-padded text) in the list of that geography and year
-  province_name: Vietnamese province name
-  year: calendar year
-  numerator: summed numerator (the count itself for counts)
-  denominator: summed denominator; NULL for counts
-  value: the indicator value; percentages are 0-100
-  months_reported: months of the year the value covers (1-12); 12 for rosters, and for training in every year before the one of the latest course end date
-  is_complete_year: months_reported = 12; an incomplete year's stocks are its latest month's and its flows are year-to-date
 audits:
-  - accepted_values: {column: geography, values: [as_reported, current]}
+  - accepted_values: {column: geography, vocabulary: geographies}
   - accepted_range:
       name: percentages_between_0_and_100
       column: value
@@ -45,8 +34,11 @@ select
     v.months_reported,
     v.months_reported = 12 as is_complete_year,
 from intermediate.int_indicator_area_values as v
+cross join seeds.calendar as k
 inner join seeds.provinces as p
     on p.province_code = v.province_code
-    and p.province_list = case when v.geography = 'as_reported' and v.year < 2025 then 'old' else 'new' end
+    and p.province_list = case when v.geography = 'as_reported' and v.year < k.reform_year then 'old' else 'new' end
 where v.area_level = 'province'
-    and v.window_start_year = 2011 + 5 * cast(floor((v.year - 2011) / 5.0) as integer)
+    and v.window_start_year
+    = k.national_period_start
+    + k.national_period_years * cast(floor((v.year - k.national_period_start) / k.national_period_years) as integer)

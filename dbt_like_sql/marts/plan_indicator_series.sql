@@ -5,17 +5,24 @@ description: >
   The yearly series of each measurable indicator of each plan, on the geography the
   plan is judged on: what the scorecard charts show. For sw_staff_trained_pct the
   counting window starts at the plan's phase that contains the year.
-columns:
-  window_start_year: start of the counting window used for the year
-  geography_basis: same or successor (after 1 July 2025, the merged province)
-  months_reported: months of the year the value covers (a report labels an incomplete year with them, e.g. 9 tháng)
-  is_complete_year: months_reported = 12
 */
 with phase_starts as (
     select distinct
         plan_id,
         cast(phase_start as integer) as phase_start,
     from seeds.plan_targets
+),
+
+plan_years as (
+    select distinct
+        v.plan_id,
+        v.indicator_code,
+        v.year,
+        k.national_period_start
+        + k.national_period_years * cast(floor((v.year - k.national_period_start) / k.national_period_years) as integer)
+            as national_window_start_year,
+    from intermediate.int_plan_area_values as v
+    cross join seeds.calendar as k
 ),
 
 chosen_windows as (
@@ -25,14 +32,14 @@ chosen_windows as (
         v.year,
         case
             when v.indicator_code = 'sw_staff_trained_pct'
-                then coalesce(max(s.phase_start), 2011 + 5 * cast(floor((v.year - 2011) / 5.0) as integer))
-            else 2011 + 5 * cast(floor((v.year - 2011) / 5.0) as integer)
+                then coalesce(max(s.phase_start), v.national_window_start_year)
+            else v.national_window_start_year
         end as window_start_year,
-    from intermediate.int_plan_area_values as v
+    from plan_years as v
     left join phase_starts as s
         on s.plan_id = v.plan_id
         and s.phase_start <= v.year
-    group by v.plan_id, v.indicator_code, v.year
+    group by v.plan_id, v.indicator_code, v.year, v.national_window_start_year
 )
 
 select

@@ -9,33 +9,14 @@ description: >
   time measured to the end of the latest month reported (docs/contract.md §3, §4).
   Conflicting targets (two values stated for the same indicator and phase) are both
   listed; the stricter one decides the status of both.
-columns:
-  target_id: the target's row in data/seeds/plan_targets.csv
-  province_code: the plan's own province, old 63-province list
-  decisive_target_value: the target value that decides the status (the stricter of conflicting targets)
-  actual_value: value in the target year or, while it has no complete data, in the latest year of the phase with data; for per-year indicators the mean over the phase's complete years with data
-  actual_year: the year of actual_value (for per-year indicators the latest complete year averaged)
-  actual_months: months of actual_year the actual covers (12 for a complete year)
-  baseline_value: latest value before the phase starts, or the first in the phase
-  achievement_pct: 100 · actual_value / target_value
-  geography_basis: same, or successor when the actual comes (or, without data, would come) from the province the plan's province merged into
-  status: achieved, not_achieved, on_track, acceleration_needed, off_track, deteriorating, insufficient_data, no_data or not_measurable
-  progress_ratio: the ratio r of the progress method when it decided the status, else NULL
-  required_annual_change: the annual growth g(latest -> target, T - t) still needed to reach the target in time, percent per year (in the indicator's unit per year where the latest value is 0); for a per-year indicator the yearly value needed in each remaining year for the phase mean to reach the target; NULL once the target year has complete data
-  projected_value: the value in the target year if the pace g(baseline -> latest) goes on (for a per-year indicator, the mean so far); NULL once the target year has complete data or without a pace
-  crosses_merger: the values compared lie on both sides of the 1 July 2025 reform and the plan's province was merged (from 2025 the successor, a larger population)
-  status_reason: the figures behind the status, in words - what each figure is, its year (and months when incomplete), and whether the series crosses the 2025 merger
 audits:
   - not_null:
       name: not_null_target_keys
       columns: [plan_id, indicator_code, phase_start, phase_end, target_year, status]
-  - accepted_values:
-      column: status
-      values: [achieved, not_achieved, on_track, acceleration_needed, off_track, deteriorating,
-               insufficient_data, no_data, not_measurable]
-  - accepted_values: {column: comparator, values: [">=", ">", "<=", "="]}
-  - accepted_values: {column: geography_basis, values: [same, successor]}
-  - accepted_values: {column: plan_level, values: [province, district]}
+  - accepted_values: {column: status, vocabulary: statuses}
+  - accepted_values: {column: comparator, vocabulary: comparators}
+  - accepted_values: {column: geography_basis, vocabulary: geography_bases}
+  - accepted_values: {column: plan_level, vocabulary: plan_levels}
   - row_count: {name: one_row_per_target, equal_to_rows_of: seeds.plan_targets}
   - is_null:
       name: progress_ratio_only_for_progress_statuses
@@ -97,12 +78,15 @@ observations as (
         v.year - 1 + cast(v.months_reported as double) / 12 as time_point,
         v.geography_basis,
     from targets as t
+    cross join seeds.calendar as k
     inner join intermediate.int_plan_area_values as v
         on v.plan_id = t.plan_id
         and v.indicator_code = t.indicator_code
         and v.window_start_year = case
             when t.indicator_code = 'sw_staff_trained_pct' then t.phase_start
-            else 2011 + 5 * cast(floor((v.year - 2011) / 5.0) as integer)
+            else k.national_period_start
+                + k.national_period_years
+                * cast(floor((v.year - k.national_period_start) / k.national_period_years) as integer)
         end
     where t.is_measurable
 ),
@@ -173,9 +157,11 @@ judged as (
             when p.baseline_value = 0 then (p.latest_value - p.baseline_value) / (p.latest_time - p.baseline_time)
             else power(p.latest_value / p.baseline_value, 1.0 / (p.latest_time - p.baseline_time)) - 1
         end as actual_growth,
-        not p.is_per_year and p.is_merged and p.baseline_year < 2025 and p.actual_year >= 2025
-            or p.is_per_year and p.is_merged and p.first_complete_year < 2025 and p.last_complete_year >= 2025 as crosses_merger,
+        not p.is_per_year and p.is_merged and p.baseline_year < k.reform_year and p.actual_year >= k.reform_year
+            or p.is_per_year and p.is_merged and p.first_complete_year < k.reform_year
+            and p.last_complete_year >= k.reform_year as crosses_merger,
     from points as p
+    cross join seeds.calendar as k
 ),
 
 rated as (
@@ -284,7 +270,7 @@ select
     case when s.target_value <> 0 then 100.0 * s.actual_value / s.target_value end as achievement_pct,
     coalesce(
         s.actual_geography_basis,
-        case when s.is_merged and s.target_year >= 2025 then 'successor' else 'same' end
+        case when s.is_merged and s.target_year >= k.reform_year then 'successor' else 'same' end
     ) as geography_basis,
     s.status,
     s.progress_ratio,
@@ -321,3 +307,4 @@ select
             || s.merger_text
     end as status_reason,
 from described as s
+cross join seeds.calendar as k

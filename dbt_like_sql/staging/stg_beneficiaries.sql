@@ -9,26 +9,6 @@ description: >
   unit has both an annual report and monthly rows for one year and group, the report
   of the later file replaces the other for the whole unit-year-group (docs/contract.md
   §2.2): the replaced rows stay here, marked by replaced_by_file, and count nowhere.
-columns:
-  province_list: which official list names the province (old = 63 provinces before 1 July 2025, new = 34 after)
-  province_code: two-digit official code in that list
-  district: district as written (pre-2025 reports), NULL for province- or commune-only rows
-  district_key: district name as written, lower case ('' when none); 'Huyện Cao Lãnh' and 'Thành phố Cao Lãnh' are two districts
-  commune: commune as written, NULL unless commune-level
-  commune_key: commune name as written, lower case ('' when none)
-  report_level: province, district or commune - the finest unit the row names
-  period_month: month of the period; 12 for an annual report
-  group_code: beneficiary group (elderly, disabled, children, mental_illness, hiv, other)
-  in_difficulty: people in especially difficult circumstances (stock)
-  served: of whom provided suitable social assistance services (stock)
-  comprehensive: of whom provided comprehensive services (stock)
-  case_managed: counselled, supported or case-managed (stock)
-  emergency_cases: people facing sudden hardship in the period (flow)
-  emergency_assisted: of whom assisted in time (flow)
-  monthly_allowance: people receiving the monthly social allowance (stock)
-  file_name: the file this row comes from
-  row_number: 1-based data row in that file
-  replaced_by_file: the later file whose annual (or monthly) report replaces this monthly (or annual) row of the same unit, year and group; NULL for a row that counts
 */
 -- The supersede rule (an annual row and a December row are different reports here: the
 -- annual/monthly rule below decides between them) without ranking every row: rows are counted per year and hash of

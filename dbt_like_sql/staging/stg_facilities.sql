@@ -4,17 +4,6 @@ grain: [facility_id, year]
 description: >
   Roster of social assistance facilities and other units: one snapshot row per unit
   and year, the row from the lexically latest file winning.
-columns:
-  facility_id: stable unit code
-  year: snapshot year (the roster is dated 31 December)
-  province_list: which official list names the province (old before 1 July 2025, new after)
-  province_code: two-digit official code in that list
-  district_key: district name as written, lower case ('' when none); 'Huyện Cao Lãnh' and 'Thành phố Cao Lãnh' are two districts
-  unit_type: sa_* for social assistance facilities, else drug_rehab, health, education, justice, commune, other
-  is_social_assistance: the unit is a social assistance facility (unit_type sa_*)
-  is_active: status = active; only active units are counted by the indicators
-  residents: people cared for at year end
-  staff_social_work: staff assigned to social work
 */
 with ranked as (
     select

@@ -4,13 +4,6 @@ grain: [record_id]
 description: >
   Training records, one per person and course, the row from the lexically latest
   file winning. The person is known only by a salted hash (person_key).
-columns:
-  record_id: record code
-  person_key: HMAC-SHA256 of the national ID with the warehouse salt; the ID itself is never stored
-  year: year of the end date (a training record is dated at its end date)
-  role: staff, collaborator or family
-  course_level: short_course, intermediate, college, university or postgraduate
-  is_degree_course: intermediate or higher (a diploma course, not a short training)
 */
 with ranked as (
     select

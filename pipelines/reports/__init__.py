@@ -16,52 +16,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-# Status codes of marts.target_vs_actual (docs/contract.md §4), in reading order.
-STATUS_ORDER: tuple[str, ...] = (
-    "achieved",
-    "not_achieved",
-    "on_track",
-    "acceleration_needed",
-    "off_track",
-    "deteriorating",
-    "insufficient_data",
-    "no_data",
-    "not_measurable",
-)
+from models.vocabularies import REFORM_DATE, STATUSES
+from models.vocabularies import TONE_COLOURS as TONE_COLOURS  # re-exported for the report modules
 
-STATUS_LABELS_VI: dict[str, str] = {
-    "achieved": "Đạt",
-    "not_achieved": "Không đạt",
-    "on_track": "Đúng tiến độ",
-    "acceleration_needed": "Cần đẩy nhanh",
-    "off_track": "Chậm tiến độ",
-    "deteriorating": "Đang xấu đi",
-    "insufficient_data": "Chưa đủ số liệu",
-    "no_data": "Không có số liệu",
-    "not_measurable": "Không đo lường được",
-}
-
-# Colour family of each status: green = met or on course, amber = needs a push,
-# red = missed or going the wrong way, grey = cannot be judged.
-STATUS_TONES: dict[str, str] = {
-    "achieved": "green",
-    "on_track": "green",
-    "acceleration_needed": "amber",
-    "not_achieved": "red",
-    "off_track": "red",
-    "deteriorating": "red",
-    "insufficient_data": "grey",
-    "no_data": "grey",
-    "not_measurable": "grey",
-}
-
-# tone -> (background, text colour); Excel's "Good / Neutral / Bad" palette.
-TONE_COLOURS: dict[str, tuple[str, str]] = {
-    "green": ("#C6EFCE", "#006100"),
-    "amber": ("#FFEB9C", "#9C5700"),
-    "red": ("#FFC7CE", "#9C0006"),
-    "grey": ("#E7E6E6", "#3A3A3A"),
-}
+# Status codes of marts.target_vs_actual (docs/contract.md §4) in reading order, their
+# Vietnamese labels and colour families (tones), and each tone's colours: the data
+# model's (models/vocabularies.py).
+STATUS_ORDER: tuple[str, ...] = STATUSES.codes
+STATUS_LABELS_VI: dict[str, str] = {s.code: s.label_vi for s in STATUSES.terms}
+STATUS_TONES: dict[str, str] = {s.code: s.tone for s in STATUSES.terms}
 
 # Columns of a plan's targets table, in the XLSX sheet and the HTML report alike.
 TARGET_HEADINGS: tuple[str, ...] = (
@@ -88,7 +51,7 @@ MERGER_NOTE = (
     "* Số liệu qua thời điểm sáp nhập tỉnh 01/07/2025: đầu kỳ là của tỉnh cũ, số thực hiện là của tỉnh mới "
     "(địa bàn và dân số lớn hơn), nên không so sánh trực tiếp được"
 )
-REFORM_YEAR = 2025
+REFORM_YEAR = REFORM_DATE.year
 STALE_AFTER = timedelta(days=2)
 # Vietnam keeps UTC+7 all year.
 VN_TZ = timezone(timedelta(hours=7), "ICT")

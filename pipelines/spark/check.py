@@ -50,6 +50,7 @@ def prepare_inputs(raw_dir: Path, path: Path) -> None:
     import polars as pl
 
     from models.seeds import load_seeds
+    from models.tables import calendar
     from pipelines.geo import provinces
     from pipelines.ingest.loader import ingest_source
 
@@ -57,7 +58,9 @@ def prepare_inputs(raw_dir: Path, path: Path) -> None:
         for source in SOURCES:
             ingest_source(con, source, raw_dir / source, CHECK_SALT)
         con.execute("create schema if not exists seeds")
-        frames: dict[str, pl.DataFrame] = {**load_seeds(PROJECT_ROOT / "data" / "seeds"), "provinces": provinces()}
+        frames: dict[str, pl.DataFrame] = {
+            **load_seeds(PROJECT_ROOT / "data" / "seeds"), "provinces": provinces(), "calendar": calendar(),
+        }
         for name, frame in frames.items():
             con.register("seed_frame", frame)
             con.execute(f'create or replace table seeds."{name}" as select * from seed_frame')  # names from the code

@@ -70,7 +70,7 @@ class Model:
     reads: frozenset[str] = frozenset()
     """``schema.table`` read by the body and the audits."""
     docs: dict[str, str] = field(default_factory=dict)
-    """Lower-case column name -> description (header, else the shared glossary)."""
+    """Lower-case column name -> description (the data model's, models/tables.py)."""
 
     @property
     def key(self) -> str:
@@ -84,8 +84,7 @@ def ordered_models(root: Path) -> list[Model]:
     out = []
     for key in topological_order(models):
         m = models[key]
-        docs = {k.lower(): v for k, v in m.glossary.items()}
-        docs.update({k.lower(): v for k, v in m.columns.items()})
+        docs = {k.lower(): v for k, v in m.descriptions.items()}
         out.append(
             Model(
                 schema=m.schema,

@@ -10,6 +10,7 @@ Two forms, both declared in the model header under ``audits:``:
         - unique_values: {columns: [plan_id, target_year]}
         - not_null: {columns: [status]}
         - accepted_values: {column: status, values: [achieved, not_achieved], blocking: true}
+        - accepted_values: {column: status, vocabulary: statuses}   # models/vocabularies.py
         - relationships: {column: province_code, to: seeds.provinces, field: province_code}
         - accepted_range: {column: value, min_value: 0, max_value: 100, where: "unit = '%'"}
         - match_regex: {column: province_code, pattern: '^\d{2}$'}
@@ -32,9 +33,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlglot import exp
 
+from models.vocabularies import VOCABULARIES
 from pipelines.duck import qualified_name, quote_identifier
 
 PREVIEW_ROWS = 10
@@ -145,11 +147,26 @@ class NotNull(AuditBase):
 
 
 class AcceptedValues(AuditBase):
-    """Every non-NULL value of ``column`` is one of ``values``."""
+    """Every non-NULL value of ``column`` is one of ``values``, or one of the codes of
+    the data model's ``vocabulary`` (models/vocabularies.py), resolved when the header
+    is loaded."""
 
     kind: Literal["accepted_values"] = "accepted_values"
     column: Text
+    vocabulary: Ident | None = None
     values: list[Value] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_vocabulary(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("vocabulary") is None:
+            return data
+        name = data["vocabulary"]
+        if "values" in data:
+            raise ValueError("accepted_values takes either 'values' or 'vocabulary', not both")
+        if name not in VOCABULARIES:
+            raise ValueError(f"unknown vocabulary {name!r}; the data model's are: {', '.join(VOCABULARIES)}")
+        return {**data, "values": list(VOCABULARIES[name].codes)}
 
     def _default_name(self) -> str:
         return f"accepted_values_{self.column}"

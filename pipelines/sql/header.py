@@ -6,8 +6,6 @@ top, validated into a typed :class:`Header`. Every error names the file and the 
     partition_by: year             # incremental only: an integer grain column
     grain: [province_code, year]   # required: the columns that identify a row
     description: One row per province and year.   # required
-    columns:                       # optional, column -> description
-      province_code: two-digit official code
     audits:                        # optional; see pipelines/sql/audits.py
       - unique_values: {columns: [province_code]}
       - name: served_le_in_difficulty
@@ -15,6 +13,7 @@ top, validated into a typed :class:`Header`. Every error names the file and the 
         sql: select * from staging.stg_x where served > in_difficulty
     */
 
+The columns' descriptions are the data model's (models/tables.py), not the header's.
 The Dagster group of a model is its folder (its layer: staging, intermediate or marts).
 """
 
@@ -84,7 +83,6 @@ class Header(BaseModel):
     partition_by: Ident | None = None
     grain: list[Text] = Field(min_length=1)
     description: Text
-    columns: dict[str, Text] = Field(default_factory=dict)
     audits: list[Annotated[Audit, BeforeValidator(_audit_form)]] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -1,7 +1,7 @@
 """Model files: one ``<root>/<schema>/<name>.sql`` is one table (or view)
 ``schema.name``: a header (``pipelines/sql/header.py``) and one plain DuckDB ``select``
-(it may start with ``with``). ``<root>/columns.yml`` describes once the columns that
-mean the same in every model; a header's ``columns`` override it."""
+(it may start with ``with``). The columns' descriptions are not in the file: they are
+the data model's (``models/tables.py``), looked up by the model's ``schema.name``."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlglot
-import yaml
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 
+from models.tables import MODEL_COLUMNS, Column, model_columns
 from pipelines.duck import DIALECT, qualified_name
 from pipelines.sql.audits import AuditBase, SqlAudit, grain_audits
 from pipelines.sql.graph import TableRef, table_references
@@ -29,7 +29,6 @@ from pipelines.sql.header import (
     parse_header,
 )
 
-GLOSSARY_FILE = "columns.yml"
 _IDENT = r"^[a-z_][a-z0-9_]*$"
 
 
@@ -50,13 +49,24 @@ class SqlModel:
     """Tables the body reads, with their file lines."""
     audit_references: list[tuple[str, TableRef]] = field(default_factory=list)
     """(audit name, table) for every table an audit reads."""
-    glossary: dict[str, str] = field(default_factory=dict)
+    registered: tuple[Column, ...] = ()
+    """Its columns as the data model describes them (models/tables.py); empty if unregistered."""
 
     description = property(lambda self: self.header.description)
     grain = property(lambda self: list(self.header.grain))
     materialized = property(lambda self: self.header.materialized)
     partition_by = property(lambda self: self.header.partition_by)
-    columns = property(lambda self: dict(self.header.columns))
+    descriptions = property(lambda self: {c.name: c.comment for c in self.registered})
+    """Every registered column -> its description."""
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """The columns whose meaning is the model's own (not a shared column of the data
+        model) -> description: the result must have them (a shared column may be left out
+        of a model tested alone, tests/sql/fixtures)."""
+        entry = MODEL_COLUMNS.get(self.key, ())
+        own = {c.name for c in entry if isinstance(c, Column)}
+        return {c.name: c.comment for c in self.registered if c.name in own}
     audits = property(lambda self: list(self.header.audits))
 
     @property
@@ -101,21 +111,16 @@ class SqlModel:
 
     @property
     def metadata_hash(self) -> str:
-        """Hash of what documents and checks the rows: descriptions (header and the glossary
-        entries it does not override), grain and audits. A change rebuilds nothing."""
-        used = sorted((k, v) for k, v in self.glossary.items() if k not in self.header.columns)
+        """Hash of what documents and checks the rows: descriptions (the header's and the
+        data model's of its columns), grain and audits. A change rebuilds nothing."""
         audits = [a.model_dump(mode="json") for a in self.audits]
-        return _digest("metadata", self.description, sorted(self.header.columns.items()), used,
+        return _digest("metadata", self.description, sorted(self.descriptions.items()),
                        self.grain, json.dumps(audits, sort_keys=True))
 
     def column_description(self, column: str) -> str | None:
-        """The header's description of a column, else the shared glossary's (columns.yml)."""
+        """The data model's description of a column of this model (models/tables.py)."""
         lower = column.lower()
-        for docs in (self.header.columns, self.glossary):
-            for name, text in docs.items():
-                if name.lower() == lower:
-                    return text
-        return None
+        return next((c.comment for c in self.registered if c.name.lower() == lower), None)
 
 
 def parse_query(sql: str, where: str) -> exp.Query:
@@ -172,7 +177,8 @@ def parse_model_text(text: str, path: Path, schema: str) -> SqlModel:
     query = parse_query("\n" * text.count("\n", 0, found.body_start) + body, str(path))
     sql = body.strip().rstrip(";").rstrip()
     return SqlModel(name=path.stem, schema=schema, path=path, sql=sql, header=header,
-                    references=table_references(query), audit_references=_audit_references(header, found, path))
+                    references=table_references(query), audit_references=_audit_references(header, found, path),
+                    registered=model_columns(f"{schema}.{path.stem}") or ())
 
 
 def parse_model_file(path: Path, schema: str | None = None) -> SqlModel:
@@ -181,28 +187,14 @@ def parse_model_file(path: Path, schema: str | None = None) -> SqlModel:
     return parse_model_text(path.read_text(encoding="utf-8"), path, schema or path.parent.name)
 
 
-def load_glossary(root: Path) -> dict[str, str]:
-    """Shared column descriptions (``<root>/columns.yml``: ``name: description``), so a column
-    that means the same in every model is described once; a model header may override."""
-    path = Path(root) / GLOSSARY_FILE
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise ModelParseError(f"{path}: expected a mapping of column name to description")
-    return {k: " ".join(v.split()) for k, v in data.items()}
-
-
 def load_models(root: Path) -> dict[str, SqlModel]:
     """Every ``<root>/<schema>/<name>.sql`` as ``{"schema.name": SqlModel}``, in sorted order."""
     root = Path(root)
     if not root.is_dir():
         raise ModelError(f"models folder {root} does not exist")
-    glossary = load_glossary(root)
     models: dict[str, SqlModel] = {}
     for path in sorted(root.glob("*/*.sql")):
         model = parse_model_file(path)
-        model.glossary = glossary
         models[model.key] = model
     return models
 

@@ -43,6 +43,36 @@ def test_every_table_and_column_of_the_published_schemas_has_a_description(con):
     assert _undescribed(con) == set()
 
 
+def test_every_table_and_column_is_described_as_the_data_model_says(con):
+    """The published comments are the data model's (models/): raw, seeds and audit tables
+    from their registries, the SQL models' columns from models/tables.py, and no published
+    table of those schemas is missing from it."""
+    from models.tables import model_columns, published_tables
+    from pipelines.config import PROJECT_ROOT
+    from pipelines.sql import load_models
+
+    expected = {key: {c.name: c.comment for c in t.columns} for key, t in published_tables().items()}
+    models = load_models(PROJECT_ROOT / "dbt_like_sql")
+    expected |= {key: {c.name: c.comment for c in model_columns(key)} for key in models}
+    published = {}
+    for table, column, comment in con.execute(
+        "select schema_name || '.' || table_name, column_name, comment from duckdb_columns()"
+        " where list_contains(?, schema_name) order by column_index", [list(PUBLISHED_SCHEMAS)]
+    ).fetchall():
+        published.setdefault(table, {})[column] = comment
+    internal = {"audit.builds", "audit.model_versions", "audit.model_partitions"}  # the runner's and publisher's own
+    assert set(published) - internal == set(expected)
+    comments = dict(con.execute(
+        "select schema_name || '.' || table_name, comment from duckdb_tables() where list_contains(?, schema_name)",
+        [list(PUBLISHED_SCHEMAS)]).fetchall())
+    for key, table in published_tables().items():
+        assert comments[key] == table.description, key
+    for table, columns in expected.items():
+        documented = {c: text for c, text in published[table].items() if c in columns}
+        assert documented == columns, table
+        assert set(published[table]) == set(columns), table
+
+
 def test_the_seeds_are_described_from_their_schemas(con):
     from models.seeds import RESOLVED_DISTRICT_COLUMNS, SCHEMAS
 

@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from models.seeds import load_seeds
 from models.sources import SOURCES
+from models.tables import calendar
 from pipelines.geo import list_in_force, provinces
 from pipelines.ingest import ingest_source
 from pipelines.ingest.parsing import fold
@@ -309,7 +310,7 @@ def build_from_files(root: Path, plans: list[dict], plan_targets: list[dict]) ->
     seeds = load_seeds(REPO / "data" / "seeds")
     seeds["plans"] = pl.DataFrame(plans).pipe(_like, seeds["plans"])
     seeds["plan_targets"] = pl.DataFrame(plan_targets).pipe(_like, seeds["plan_targets"])
-    for name, frame in {**seeds, "provinces": provinces()}.items():
+    for name, frame in {**seeds, "provinces": provinces(), "calendar": calendar()}.items():
         _write(con, "seeds", name, frame)
     run(con, load_models(MODELS))
     return con

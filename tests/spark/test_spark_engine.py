@@ -13,6 +13,7 @@ import pytest
 
 pytest.importorskip("pyspark", reason="pyspark is not installed: uv sync --group spark")
 
+from models.tables import MODEL_COLUMNS, Column
 from pipelines.config import PROJECT_ROOT
 from pipelines.spark.check import compare_table, run_check
 from pipelines.spark.engine import SparkBuildError, SparkSettings, build
@@ -60,10 +61,10 @@ def _warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_models_with_an_override_run_on_spark_and_come_back_typed_and_documented(tmp_path):
+def test_models_with_an_override_run_on_spark_and_come_back_typed_and_documented(tmp_path, monkeypatch):
+    monkeypatch.setitem(MODEL_COLUMNS, "staging.readings", (Column("amount", "BIGINT", "the amount read"),))
     root = tmp_path / "models"
     _model(root, "staging", "readings", "grain: [unit, year]\ndescription: One row per unit and year.\n"
-           "columns:\n  amount: the amount read\n"
            "audits:\n  - name: small_amount\n    description: amounts above 6 are unusual\n"
            "    sql: select * from staging.readings where amount > 6",
            "select unit, year, cast(amount as bigint) as amount from raw.readings")

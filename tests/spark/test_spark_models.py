@@ -49,7 +49,7 @@ def test_every_model_of_the_project_has_a_spark_query():
 def test_the_inputs_are_the_raw_tables_seeds_and_the_ledger():
     assert input_tables(ordered_models(MODELS)) == [
         "audit.ingested_files", "raw.beneficiaries", "raw.facilities", "raw.training",
-        "seeds.indicators", "seeds.plan_targets", "seeds.plans", "seeds.provinces",
+        "seeds.calendar", "seeds.indicators", "seeds.plan_targets", "seeds.plans", "seeds.provinces",
     ]
 
 

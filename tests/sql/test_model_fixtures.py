@@ -20,6 +20,7 @@ import pytest
 import yaml
 from sqlglot import exp
 
+from models.tables import CALENDAR, calendar
 from pipelines.duck import qualified_name, quote_identifier
 from pipelines.sql import parse_model_file
 from pipelines.sql.execute import materialize
@@ -82,11 +83,16 @@ def run_fixture(fixture: dict[str, Any], models_dir: Path) -> list[dict[str, Any
     path = Path(models_dir) / schema / f"{name}.sql"
     assert path.exists(), f"{fixture['_name']}: model file {path} does not exist"
     model = parse_model_file(path)
-    given = {t.lower() for t in fixture["given"]}
+    given = {t.lower() for t in fixture["given"]} | {CALENDAR.key}
     missing = sorted(model.depends_on - given)
     assert not missing, f"{fixture['_name']}: {model.key} reads {missing}, which the fixture does not give"
     con = duckdb.connect()
     try:
+        if CALENDAR.key not in {t.lower() for t in fixture["given"]}:  # the data model's dates, unless given
+            con.execute("create schema if not exists seeds")
+            con.register("calendar_frame", calendar())
+            con.execute(f"create table {CALENDAR.key} as select * from calendar_frame")
+            con.unregister("calendar_frame")
         create_given_tables(con, fixture["given"])
         materialize(con, model)
         cur = con.execute(f"select * from {model.relation}")
@@ -176,8 +182,6 @@ SAMPLE_MODEL = """
 /* @model
 grain: [province_code, year]
 description: Served share by province and year.
-columns:
-  served_pct: 100 * served / in_difficulty
 */
 with totals as (
     select province_code, year, sum(served) as served, sum(in_difficulty) as in_difficulty,

@@ -16,7 +16,7 @@ def test_every_asset_has_a_description():
 def test_the_seed_tables_are_in_the_seeds_group():
     seeds = {n.key.to_user_string(): n.group_name for n in defs.resolve_asset_graph().asset_nodes
              if n.key.path[0] == "seeds"}
-    assert len(seeds) == 4 and set(seeds.values()) == {"seeds"}
+    assert len(seeds) == 5 and set(seeds.values()) == {"seeds"}
 
 
 def test_groups_are_the_layers_in_the_order_data_flows():

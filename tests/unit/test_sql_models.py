@@ -50,9 +50,6 @@ def test_header_fields_are_parsed(tmp_path):
         materialized: view
         grain: [province_code, year]
         description: One row per province and year.
-        columns:
-          province_code: two-digit code
-          year: reporting year
         audits:
           - name: no_future_years
             description: years are not in the future
@@ -73,7 +70,7 @@ def test_header_fields_are_parsed(tmp_path):
     assert m.grain == ["province_code", "year"]
     assert m.description == "One row per province and year."
     assert m.group == "marts"  # the Dagster group is the folder
-    assert m.columns == {"province_code": "two-digit code", "year": "reporting year"}
+    assert m.columns == {}  # not in the data model (models/tables.py): no column described
     assert [(a.name, a.blocking) for a in m.audits] == [("no_future_years", False), ("codes_two_digits", True)]
     assert m.audits[1].sql.startswith("select *")
     assert {r.table for name, r in m.audit_references if name == "codes_two_digits"} == {"marts.fct_x"}
@@ -253,9 +250,12 @@ def con():
     c.close()
 
 
-def test_materialize_table_with_comments(tmp_path, con):
-    extra = "columns:\n  id: the key\n  name: it's the name\n"
-    m = parse_model_file(write(tmp_path, "staging/stg_a.sql", header(extra=extra) + "select id, name, v from raw.a"))
+def test_materialize_table_with_comments(tmp_path, con, monkeypatch):
+    from models.tables import MODEL_COLUMNS, Column
+
+    monkeypatch.setitem(MODEL_COLUMNS, "staging.stg_a", (Column("id", "INTEGER", "the key"),
+                                                         Column("name", "VARCHAR", "it's the name")))
+    m = parse_model_file(write(tmp_path, "staging/stg_a.sql", header() + "select id, name, v from raw.a"))
     result = materialize(con, m)
     assert result.row_count == 2
     assert result.columns == [("id", "INTEGER"), ("name", "VARCHAR"), ("v", "DECIMAL(2,1)")]
@@ -280,10 +280,14 @@ def test_materialize_view_and_switch_to_table(tmp_path, con):
     assert con.execute("select count(*) from duckdb_views() where view_name = 'stg_a'").fetchone() == (0,)
 
 
-def test_documented_missing_column_fails_and_keeps_previous_version(tmp_path, con):
+def test_documented_missing_column_fails_and_keeps_previous_version(tmp_path, con, monkeypatch):
+    from models.tables import MODEL_COLUMNS, Column
+
     path = write(tmp_path, "staging/stg_a.sql", header() + "select id, name from raw.a")
     materialize(con, parse_model_file(path))
-    write(tmp_path, "staging/stg_a.sql", header(extra="columns:\n  id: k\n  nmae: typo\n") + "select id from raw.a")
+    # the data model describes a column the model does not produce
+    monkeypatch.setitem(MODEL_COLUMNS, "staging.stg_a", (Column("id", "INTEGER", "k"), Column("nmae", "VARCHAR", "typo")))
+    write(tmp_path, "staging/stg_a.sql", header() + "select id from raw.a")
     with pytest.raises(ColumnDocError, match=r"stg_a\.sql: header documents column\(s\) \['nmae'\]"):
         materialize(con, parse_model_file(path))
     # rolled back: the earlier table with two columns is still there
@@ -345,14 +349,15 @@ def test_markdown_table_escapes_pipes_and_shows_null():
     assert md.splitlines() == ["| a | b |", "| --- | --- |", "| x\\|y | NULL |", "| 1.5 | 2 |"]
 
 
-def test_shared_glossary_describes_columns_the_header_does_not(tmp_path):
-    # columns.yml describes `year` once for every model; the header's own text wins for `v`.
+def test_the_data_model_describes_a_models_columns(tmp_path, monkeypatch):
+    # A column shared by several tables is described once (SHARED) and named by the
+    # model's entry; a column of the model's own is a Column of that entry.
+    from models import tables
+
+    monkeypatch.setitem(tables.MODEL_COLUMNS, "staging.stg_x", ("year", tables.Column("v", "INTEGER", "the value")))
     (tmp_path / "staging").mkdir()
-    (tmp_path / "columns.yml").write_text("year: calendar year\nv: generic value\n", encoding="utf-8")
     (tmp_path / "staging" / "stg_x.sql").write_text(
-        "/* @model\ngrain: [year]\ndescription: x\ncolumns:\n  v: the header's value\n*/\n"
-        "select 2024 as year, 1 as v, 2 as w\n",
-        encoding="utf-8",
+        "/* @model\ngrain: [year]\ndescription: x\n*/\nselect 2024 as year, 1 as v, 2 as w\n", encoding="utf-8",
     )
     model = load_models(tmp_path)["staging.stg_x"]
     con = duckdb.connect()
@@ -360,11 +365,11 @@ def test_shared_glossary_describes_columns_the_header_does_not(tmp_path):
     assert result.undocumented_columns == ["w"]
     comments = dict(con.execute(
         "select column_name, comment from duckdb_columns() where table_name = 'stg_x'").fetchall())
-    assert comments == {"year": "calendar year", "v": "the header's value", "w": None}
+    assert comments == {"year": tables.SHARED["year"].description, "v": "the value", "w": None}
 
 
 def test_real_models_document_every_column():
-    # Every column of every real model is described (header or dbt_like_sql/columns.yml),
+    # Every column of every real model is described by the data model (models/tables.py),
     # so analysts see a comment on each in duckdb_columns().
     from pipelines.config import PROJECT_ROOT
     from tests.fixtures.model_warehouse import build_warehouse
@@ -383,7 +388,11 @@ def test_real_models_document_every_column():
     [
         # (header lines after grain and description, message); the header's line 4 is the first extra line
         ("materialized: tabel\n", r"line 4: materialized: Input should be 'table', 'view' or 'incremental'"),
-        ("columns:\n  a: ''\n", r"line 5: columns.a: String should have at least 1 character"),
+        ("columns:\n  a: x\n", r"line 4: unknown header key 'columns'"),  # the data model describes them
+        ("audits:\n  - accepted_values: {column: s, vocabulary: statusses}\n",
+         r"line 5: audits.0.accepted_values: unknown vocabulary 'statusses'; the data model's are: statuses, "),
+        ("audits:\n  - accepted_values: {column: s, vocabulary: statuses, values: [a]}\n",
+         r"line 5: audits.0.accepted_values: accepted_values takes either 'values' or 'vocabulary'"),
         ("audits:\n  - unique_values: {colums: [id]}\n", r"line 5: audits.0.unique_values: unknown key 'colums'"),
         ("audits:\n  - accepted_values: status\n", r"line 5: audits.0: accepted_values takes a mapping"),
         ("audits:\n  - uniq: {columns: [id]}\n", r"line 5: audits.0: unknown built-in audit 'uniq'"),
@@ -477,8 +486,11 @@ def test_grain_is_unique_and_not_null_and_blocks_downstream(tmp_path, con):
 # ------------------------------------------------------------------ data hash and metadata hash
 
 
-def test_a_description_edit_rebuilds_nothing_but_updates_the_comments(tmp_path, con):
-    path = write(tmp_path, "staging/stg_a.sql", header(extra="columns:\n  id: the key\n") + "select id from raw.a")
+def test_a_description_edit_rebuilds_nothing_but_updates_the_comments(tmp_path, con, monkeypatch):
+    from models.tables import MODEL_COLUMNS, Column
+
+    monkeypatch.setitem(MODEL_COLUMNS, "staging.stg_a", (Column("id", "INTEGER", "the key"),))
+    path = write(tmp_path, "staging/stg_a.sql", header() + "select id from raw.a")
     write(tmp_path, "marts/m.sql", header() + "select id from staging.stg_a")
     models = load_models(tmp_path)
     first = run(con, models)
@@ -486,7 +498,8 @@ def test_a_description_edit_rebuilds_nothing_but_updates_the_comments(tmp_path, 
     # a row only this table has: a rebuild would drop it
     con.execute("insert into staging.stg_a values (99)")
 
-    path.write_text(path.read_text().replace("test model", "edited model").replace("the key", "the new key"))
+    path.write_text(path.read_text().replace("test model", "edited model"))
+    monkeypatch.setitem(MODEL_COLUMNS, "staging.stg_a", (Column("id", "INTEGER", "the new key"),))  # the data model's text
     edited = load_models(tmp_path)
     before, after = models["staging.stg_a"], edited["staging.stg_a"]
     assert after.data_hash == before.data_hash and after.metadata_hash != before.metadata_hash
