@@ -54,7 +54,7 @@ import pytest
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.resources import marts_checksum
-from pipelines.sample_data import build_records
+from sample_data.files import build_records
 
 SAMPLE = PROJECT_ROOT / "data" / "raw"
 FIRST_FILES = {
