@@ -59,8 +59,8 @@ def readme_text(specs: tuple[FileSpec, ...]) -> str:
     lines = [
         "# Raw sample data — SYNTHETIC",
         "",
-        "**Every value in these files is invented** by `pipelines/sample_data.py` (fixed seed, byte-for-byte",
-        "reproducible: `uv run python -m pipelines.sample_data --out data/raw`). Person IDs are random",
+        "**Every value in these files is invented** by the package `sample_data/` (fixed seed, byte-for-byte",
+        "reproducible: `uv run python -m sample_data --out data/raw`). Person IDs are random",
         "12-digit numbers shaped like a CCCD (birth-province code, sex/century digit, birth year, serial) and",
         "names are random combinations of common Vietnamese names: they identify nobody. District and",
         "commune names are real (vietnamadminunits). Do not edit these files by hand; change the generator.",
