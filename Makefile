@@ -55,7 +55,7 @@ dev: bootstrap
 
 ## Regenerate the synthetic sample data in data/raw (committed; `make run` does not need this).
 sample: bootstrap
-	$(UV) run --frozen --no-sync python -m pipelines.sample_data --out data/raw
+	$(UV) run --frozen --no-sync python -m sample_data --out data/raw
 
 clean:
 	rm -rf $(VENV) $(TOOLS) data/warehouse data/reports

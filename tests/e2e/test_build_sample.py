@@ -10,7 +10,7 @@ import pytest
 from assets.seeds import SEED_TABLES
 from pipelines.config import PROJECT_ROOT
 from pipelines.definitions import defs
-from pipelines.sample_data import build_records
+from sample_data.files import build_records
 
 RAW = PROJECT_ROOT / "data" / "raw"
 

@@ -7,7 +7,6 @@ warehouse matches the raw folder."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,13 +33,11 @@ def _wait_for(predicate, what: str, daemon: subprocess.Popen):
         time.sleep(0.5)
 
 
-def test_a_killed_sensor_run_is_failed_and_the_next_build_publishes(tmp_path):
-    home, raw, gate = tmp_path / "home", tmp_path / "raw", tmp_path / "gate"
-    home.mkdir()
+def test_a_killed_sensor_run_is_failed_and_the_next_build_publishes(tmp_path, dagster_home, process_group):
+    home, raw, gate = dagster_home, tmp_path / "raw", tmp_path / "gate"
     (tmp_path / "w").mkdir()
     (raw / "training").mkdir(parents=True)
     (raw / "training" / "2025.csv").write_text("person_id,course\n1,a\n", encoding="utf-8")
-    shutil.copyfile(PROJECT_ROOT / "pipelines" / "dagster.yaml", home / "dagster.yaml")
     workspace = tmp_path / "workspace.yaml"
     workspace.write_text(
         "load_from:\n  - python_file:\n"
@@ -51,10 +48,10 @@ def test_a_killed_sensor_run_is_failed_and_the_next_build_publishes(tmp_path):
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("TGXH_")},
            "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "TGXH_RAW_DIR": str(raw),
            "TGXH_WAREHOUSE": str(warehouse), "TGXH_PII_SALT": "t", "TGXH_TEST_GATE": str(gate)}
-    log = open(tmp_path / "daemon.log", "w")  # noqa: SIM115 - closed with the daemon
-    daemon = subprocess.Popen(
+    log = open(tmp_path / "daemon.log", "w")  # noqa: SIM115 - closed at the end of the test
+    daemon = process_group(
         [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(workspace)],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        grace=60, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     instance = dg.DagsterInstance.from_config(str(home))
     try:
@@ -92,12 +89,6 @@ def test_a_killed_sensor_run_is_failed_and_the_next_build_publishes(tmp_path):
         _wait_for(skipped_after_success, "a sensor tick after the build", daemon)
         assert len(instance.get_runs()) == 2
     finally:
-        gate.touch()
-        os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.wait()
+        gate.touch()  # a build still waiting goes through; the daemon is stopped by process_group
         log.close()
         instance.dispose()

@@ -54,7 +54,7 @@ import pytest
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.resources import marts_checksum
-from pipelines.sample_data import build_records
+from sample_data.files import build_records
 
 SAMPLE = PROJECT_ROOT / "data" / "raw"
 FIRST_FILES = {
@@ -353,11 +353,9 @@ def _reports(reports_dir: Path) -> dict[str, str | None]:
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory):
+def scenario(tmp_path_factory, dagster_home):
     tmp = tmp_path_factory.mktemp("reliability")
-    home = tmp / "dagster_home"
-    home.mkdir()
-    shutil.copyfile(PROJECT_ROOT / "pipelines" / "dagster.yaml", home / "dagster.yaml")
+    home = dagster_home
     raw_a, raw_b = tmp / "raw_a", tmp / "raw_b"
     _copy_files(raw_a, FIRST_FILES)
     env_a = {
@@ -715,7 +713,7 @@ def _listening(pids: set[int]) -> list[tuple[str, int]]:
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads listening sockets from /proc")
-def test_the_webserver_listens_on_localhost_only(tmp_path):
+def test_the_webserver_listens_on_localhost_only(tmp_path, process_group):
     recipe = _dev_recipe()
     m = re.search(r"dagster dev (.*)", recipe)
     assert m, recipe
@@ -726,29 +724,20 @@ def test_the_webserver_listens_on_localhost_only(tmp_path):
     port = _free_port()
     webserver = Path(sys.executable).parent / "dagster-webserver"
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT)}
-    proc = subprocess.Popen(
+    proc = process_group(
         [str(webserver), "-m", module, "-h", host, "-p", str(port)],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        grace=20, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    try:
-        deadline, ready = time.monotonic() + 180, False
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as resp:
-                    ready = resp.status == 200
-                    break
-            except OSError:
-                time.sleep(0.5)
-        assert ready, "the webserver answered on 127.0.0.1"
-        sockets = _listening(_tree(proc.pid))
-        assert ("127.0.0.1", port) in sockets, sockets
-        loopback = {"127.0.0.1", "00000000000000000000000001000000"}  # ::1
-        assert {h for h, _ in sockets} <= loopback, sockets
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+    deadline, ready = time.monotonic() + 180, False
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as resp:
+                ready = resp.status == 200
+                break
+        except OSError:
+            time.sleep(0.5)
+    assert ready, "the webserver answered on 127.0.0.1"
+    sockets = _listening(_tree(proc.pid))
+    assert ("127.0.0.1", port) in sockets, sockets
+    loopback = {"127.0.0.1", "00000000000000000000000001000000"}  # ::1
+    assert {h for h, _ in sockets} <= loopback, sockets

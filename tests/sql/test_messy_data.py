@@ -282,3 +282,19 @@ def test_warning_columns():
                                        "where table_schema = 'marts' and table_name = 'data_quality_warnings' order by ordinal_position")]
     assert columns == ["check", "check_name", "subject", "severity", "geography", "province_list", "province_code",
                        "province_name", "year", "indicator_code", "source", "figures", "message"]
+
+
+def test_every_family_of_checks_gives_the_same_columns_in_the_same_order():
+    # the mart stacks the intermediate int_warnings_* models by position: a model whose columns
+    # were in another order would put, say, a province code under year without an error
+    con = build_warehouse(beneficiaries=[ben("96", 2019, in_difficulty=1)])
+    shapes = {}
+    for table, column, data_type in rows(
+        con, "select table_name, column_name, data_type from information_schema.columns where table_schema = 'intermediate'"
+             " and table_name like 'int_warnings_%' order by table_name, ordinal_position"):
+        shapes.setdefault(table, []).append((column, data_type))
+    assert len(shapes) > 1
+    first = next(iter(shapes.values()))
+    assert [c for c, _ in first] == ["check_name", "subject", "severity", "geography", "province_list", "province_code",
+                                     "year", "indicator_code", "source", "figures", "message_body"]
+    assert {table: shape for table, shape in shapes.items() if shape != first} == {}

@@ -15,8 +15,15 @@ from typing import Any
 import fastexcel
 import pytest
 
-from pipelines import sample_data as sd
+from pipelines.config import SOURCES
 from pipelines.geo import list_in_force, provinces
+from sample_data.beneficiaries import MEASURES
+from sample_data.common import GROUPS
+from sample_data.files import build_files, build_records, expected_rejections
+from sample_data.geography import NEW_MEMBERS, THUAN_AN
+from sample_data.output import generate
+from sample_data.readme import yearly_as_reported
+from sample_data.writers import BOOL_COLUMNS, BOOLS, COLUMNS, DATE_COLUMNS, encode_cp1258
 
 RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
 
@@ -69,7 +76,7 @@ CONTRACT_LABELS = {
     "course_level": {"short_course": ["Tập huấn, bồi dưỡng"], "intermediate": ["Trung cấp"], "college": ["Cao đẳng"],
                      "university": ["Đại học"], "postgraduate": ["Sau đại học"]},
 }  # fmt: skip
-INTS = {"year", "month", *sd.MEASURES, "capacity", "residents", "staff_total", "staff_social_work"}
+INTS = {"year", "month", *MEASURES, "capacity", "residents", "staff_total", "staff_social_work"}
 BOOLS_TRUE, BOOLS_FALSE = {"yes", "true", "1", "x", "co"}, {"no", "false", "0", "khong"}
 
 
@@ -136,13 +143,13 @@ def row_date(source: str, r: dict[str, Any]) -> date:
 
 def to_record(source: str, text: dict[str, str | None], x_cols: set[str], lookup: dict[tuple[str, str], str]) -> dict[str, Any]:
     rec: dict[str, Any] = {}
-    for col in sd.COLUMNS[source]:
+    for col in COLUMNS[source]:
         v = text.get(col)
         if col in INTS:
             rec[col] = None if v is None else int(re.sub(r"[.,\s]", "", v))
-        elif col in sd.BOOL_COLUMNS:
+        elif col in BOOL_COLUMNS:
             rec[col] = (False if col in x_cols else None) if v is None else (norm(v) in BOOLS_TRUE if norm(v) in BOOLS_TRUE | BOOLS_FALSE else "?")
-        elif col in sd.DATE_COLUMNS:
+        elif col in DATE_COLUMNS:
             rec[col] = None if v is None else (date.fromisoformat(v) if "-" in v else date(*map(int, reversed(v.split("/")))))
         elif col in CONTRACT_LABELS and v is not None:
             rec[col] = label_map(col)[norm(v)]
@@ -162,7 +169,7 @@ def to_record(source: str, text: dict[str, str | None], x_cols: set[str], lookup
 
 @pytest.fixture(scope="module")
 def records() -> dict[str, list[dict[str, Any]]]:
-    return sd.build_records()
+    return build_records()
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +181,7 @@ def rejections() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def read_back() -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Every committed sample file read with the contract reader: (source, file) -> rows of raw text."""
-    return {(s, p.name): parse_rows(p, s) for s in sd.SOURCES for p in sorted((RAW / s).iterdir())}
+    return {(s, p.name): parse_rows(p, s) for s in SOURCES for p in sorted((RAW / s).iterdir())}
 
 
 # --------------------------------------------------------------------------------------
@@ -183,17 +190,17 @@ def read_back() -> dict[tuple[str, str], list[dict[str, Any]]]:
 
 
 def test_generator_reproduces_the_committed_files_byte_for_byte(tmp_path: Path) -> None:
-    written = sd.generate(tmp_path)
+    written = generate(tmp_path)
     produced = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     committed = sorted(p.relative_to(RAW).as_posix() for p in RAW.rglob("*") if p.is_file())
-    assert produced == committed, "missing or extra files in data/raw: rerun python -m pipelines.sample_data"
+    assert produced == committed, "missing or extra files in data/raw: rerun python -m sample_data"
     assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == produced
     for rel in produced:
         assert (tmp_path / rel).read_bytes() == (RAW / rel).read_bytes(), rel
 
 
 def test_sample_is_small_and_varied() -> None:
-    specs = sd.build_files()
+    specs = build_files()
     sizes = [p.stat().st_size for p in RAW.rglob("*") if p.is_file()]
     assert len(sizes) < 60 and sum(sizes) < 3_000_000
     styles = [s.style for s in specs]
@@ -202,7 +209,7 @@ def test_sample_is_small_and_varied() -> None:
     assert any(st.fmt == "xlsx" and st.titles and st.numbering for st in styles)
     assert {st.headers for st in styles} >= {"en", "vi", "vi_short", "vi_upper", "vi_ascii", "vi_spaced"}
     assert {st.thousands for st in styles} == {"", ".", ",", " "}
-    assert {st.bools for s, st in zip(specs, styles, strict=True) if s.source != "beneficiaries"} == set(sd.BOOLS)
+    assert {st.bools for s, st in zip(specs, styles, strict=True) if s.source != "beneficiaries"} == set(BOOLS)
     assert {st.dates for s, st in zip(specs, styles, strict=True) if s.source == "training"} == {"iso", "dmy"}
     assert {st.province for st in styles} >= {"full", "short", "upper_ascii", "lower_ascii", "code"}
     # the raw bytes really carry separators, e.g. 34.363 written as text
@@ -212,8 +219,8 @@ def test_sample_is_small_and_varied() -> None:
 
 def test_cp1258_files_round_trip_and_are_not_utf8() -> None:
     sample = "Huyện Ngọc Hiển, Người rối nhiễu tâm trí, Đã giải thể, sáp nhập, Ủy ban nhân dân xã Ia Chim, Rẫy, Ữ"
-    assert unicodedata.normalize("NFC", sd.encode_cp1258(sample).decode("cp1258")) == sample
-    cp_files = [s for s in sd.build_files() if s.style.encoding == "cp1258"]
+    assert unicodedata.normalize("NFC", encode_cp1258(sample).decode("cp1258")) == sample
+    cp_files = [s for s in build_files() if s.style.encoding == "cp1258"]
     assert cp_files
     for spec in cp_files:
         data = (RAW / spec.source / spec.name).read_bytes()
@@ -234,9 +241,9 @@ def test_every_record_is_in_a_file_and_every_data_row_is_a_record_or_an_intended
     for (source, name), rows in read_back.items():
         # x/empty booleans: a column holding an "x" reads empty cells as false. Every boolean column of
         # an x-style file has at least one "x", so an all-empty column never has to be guessed.
-        x_cols = {c for r in rows for c, v in r.items() if c in sd.BOOL_COLUMNS and v == "x"}
-        if any(v is None for r in rows for c, v in r.items() if c in sd.BOOL_COLUMNS):
-            assert x_cols == {c for c in rows[0] if c in sd.BOOL_COLUMNS}, name
+        x_cols = {c for r in rows for c, v in r.items() if c in BOOL_COLUMNS and v == "x"}
+        if any(v is None for r in rows for c, v in r.items() if c in BOOL_COLUMNS):
+            assert x_cols == {c for c in rows[0] if c in BOOL_COLUMNS}, name
         expected = {r["row_number"]: r for r in by_file.get((source, name), [])}
         for n, text in enumerate(rows, 1):
             if (source, name, n) in bad:
@@ -252,7 +259,7 @@ def test_expected_rejections_point_at_the_intended_bad_rows(
     rejections: list[dict[str, Any]], read_back: dict[tuple[str, str], list[dict[str, Any]]]
 ) -> None:
     assert 6 <= len(rejections) <= 10
-    assert rejections == sd.expected_rejections()
+    assert rejections == expected_rejections()
     lookup = province_lookup()
 
     def num(v: str | None) -> int:
@@ -294,7 +301,7 @@ def test_ca_mau_2016_real_figures(records: dict[str, list[dict[str, Any]]]) -> N
     # 12,680 severely disabled, 252 orphaned children; 3 public + 2 non-public facilities, > 700 people.
     rows = [r for r in records["beneficiaries"] if (r["province_list"], r["province_code"], r["year"]) == ("old", "96", 2016)]
     assert rows and all(r["district"] is not None and r["month"] is None for r in rows)
-    by_group = {g: sum(r["monthly_allowance"] for r in rows if r["group_code"] == g) for g in sd.GROUPS}
+    by_group = {g: sum(r["monthly_allowance"] for r in rows if r["group_code"] == g) for g in GROUPS}
     assert sum(by_group.values()) == 34_363
     assert (by_group["elderly"], by_group["disabled"], by_group["children"]) == (19_016, 12_680, 252)
     assert sum(by_group[g] for g in ("mental_illness", "hiv", "other")) == 34_363 - 19_016 - 12_680 - 252
@@ -305,7 +312,7 @@ def test_ca_mau_2016_real_figures(records: dict[str, list[dict[str, Any]]]) -> N
 
 
 def test_reform_rule_rows_name_the_list_in_force(records: dict[str, list[dict[str, Any]]]) -> None:
-    new_codes = set(sd.NEW_MEMBERS)
+    new_codes = set(NEW_MEMBERS)
     for source, recs in records.items():
         for r in recs:
             d = row_date(source, r)
@@ -328,7 +335,7 @@ def test_reform_rule_rows_name_the_list_in_force(records: dict[str, list[dict[st
 
 def test_row_rules_hold_in_loaded_rows(records: dict[str, list[dict[str, Any]]]) -> None:
     for r in records["beneficiaries"]:
-        vals = [v for m in sd.MEASURES if (v := r[m]) is not None]
+        vals = [v for m in MEASURES if (v := r[m]) is not None]
         assert all(v >= 0 for v in vals)
         assert r["served"] <= r["in_difficulty"]
         assert r["comprehensive"] is None or r["comprehensive"] <= r["served"]
@@ -336,7 +343,7 @@ def test_row_rules_hold_in_loaded_rows(records: dict[str, list[dict[str, Any]]])
         assert r["emergency_cases"] is None or r["emergency_assisted"] <= r["emergency_cases"]
     assert any(r["case_managed"] is None for r in records["beneficiaries"])
     assert any(r["comprehensive"] is None for r in records["beneficiaries"])
-    assert {r["group_code"] for r in records["beneficiaries"]} == set(sd.GROUPS)
+    assert {r["group_code"] for r in records["beneficiaries"]} == set(GROUPS)
     for r in records["facilities"]:
         assert 0 <= r["staff_social_work"] <= r["staff_total"]
     assert any(r["status"] == "closed" for r in records["facilities"])
@@ -363,7 +370,7 @@ def test_keys_unique_within_a_file_and_one_resubmitted_correction(records: dict[
         seen[k] = r["file_name"]
     assert {(a, b) for a, b, _ in overlaps} == {("2020_binhduong_bao_cao_nam.xlsx", "2020_binhduong_bao_cao_nam_dieu_chinh.csv")}
     # the correction changes values; applied, Thuận An reaches the 2020 targets (50 % served, 10 % comprehensive)
-    first = [r for r in records["beneficiaries"] if r["file_name"] == "2020_binhduong_bao_cao_nam.xlsx" and r["district"] == sd.THUAN_AN]
+    first = [r for r in records["beneficiaries"] if r["file_name"] == "2020_binhduong_bao_cao_nam.xlsx" and r["district"] == THUAN_AN]
     fixed = [r for _, _, r in overlaps]
     assert len(first) == len(fixed) == 6
     assert sum(r["served"] for r in first) * 100 < 50 * sum(r["in_difficulty"] for r in first)
@@ -388,7 +395,7 @@ def test_level_rule_case_and_monthly_series(records: dict[str, list[dict[str, An
 
 def test_served_pct_trends_differ_by_province() -> None:
     # (list, code, year) -> yearly sums after superseding, level, stock and flow rules
-    y = sd.yearly_as_reported()
+    y = yearly_as_reported()
 
     def pct(code: str, year: int, measure: str = "served", lst: str = "old") -> float:
         a = y[(lst, code, year)]

@@ -1,0 +1,84 @@
+/* @model
+materialized: table
+grain: [check_name, subject]
+description: >
+  Warnings level_switch (marts.data_quality_warnings): a province-year-group whose kept
+  beneficiary rows are province-level in some months and district/commune-level in others,
+  and likewise a district whose rows are district-level in some months and commune-level
+  in others (each month uses the finest level it has).
+columns:
+  check_name: level_switch
+  subject: province_list:province_code/district_key/year/group_code (district_key '' for a province)
+  severity: warning
+  source: beneficiaries
+  figures: the group, the district for a district, and the months at each level, as a JSON object
+  message_body: the warning in Vietnamese, without the province (the mart prefixes it)
+*/
+with level_months as (
+    select distinct
+        province_list,
+        province_code,
+        '' as scope_key,
+        year,
+        group_code,
+        period_month,
+        report_level = 'province' as is_coarse,
+    from intermediate.int_beneficiaries_levelled
+
+    union
+
+    select distinct
+        province_list,
+        province_code,
+        district_key as scope_key,
+        year,
+        group_code,
+        period_month,
+        report_level = 'district' as is_coarse,
+    from intermediate.int_beneficiaries_levelled
+    where report_level in ('district', 'commune') and district_key <> ''
+),
+
+level_periods as (
+    select
+        province_list,
+        province_code,
+        scope_key,
+        year,
+        group_code,
+        string_agg(case when is_coarse then cast(period_month as varchar) end, ', ' order by period_month) as coarse_months,
+        string_agg(case when not is_coarse then cast(period_month as varchar) end, ', ' order by period_month) as fine_months,
+    from level_months
+    group by province_list, province_code, scope_key, year, group_code
+    having bool_or(is_coarse) and bool_or(not is_coarse)
+)
+
+select
+    'level_switch' as check_name,
+    l.province_list || ':' || l.province_code || '/' || l.scope_key || '/' || cast(l.year as varchar) || '/' || l.group_code as subject,
+    'warning' as severity,
+    'as_reported' as geography,
+    l.province_list,
+    l.province_code,
+    l.year,
+    cast(null as varchar) as indicator_code,
+    'beneficiaries' as source,
+    case
+        when l.scope_key = '' then to_json({
+            'group_code': l.group_code,
+            'province_level_months': l.coarse_months,
+            'lower_level_months': l.fine_months
+        })
+        else to_json({
+            'group_code': l.group_code,
+            'district': l.scope_key,
+            'district_level_months': l.coarse_months,
+            'commune_level_months': l.fine_months
+        })
+    end as figures,
+    case when l.scope_key = '' then '' else l.scope_key || ', ' end
+        || 'nhóm ' || l.group_code || ', năm ' || cast(l.year as varchar) || ': báo cáo '
+        || case when l.scope_key = '' then 'cấp tỉnh' else 'cấp huyện' end || ' các tháng ' || l.coarse_months
+        || ', ' || case when l.scope_key = '' then 'cấp huyện/xã' else 'cấp xã' end || ' các tháng ' || l.fine_months
+        || '; mỗi tháng dùng cấp chi tiết nhất có số liệu' as message_body,
+from level_periods as l
