@@ -152,6 +152,29 @@ SHARED = _columns(
     Column('unit_count', 'BIGINT', 'active units of any type'),
 )
 
+def _warning_columns(
+    check_name: str, subject: str, severity: str, source: str, figures: str,
+    geography: str = "as_reported or current (the 34 provinces)",
+) -> tuple[str | Column, ...]:
+    """The columns of an ``int_warnings_*`` model, in the order ``marts.data_quality_warnings``
+    stacks them by position: the model's own check names, subject key, severity, source and
+    figures, the shared geography columns, and the message without the province (the mart
+    prefixes it)."""
+    return (
+        Column("check_name", "VARCHAR", f"the check: {check_name}"),
+        Column("subject", "VARCHAR", f"what the warning is about, unique within the check: {subject}"),
+        Column("severity", "VARCHAR", severity),
+        Column("geography", "VARCHAR", geography),
+        "province_list",
+        "province_code",
+        "year",
+        "indicator_code",
+        Column("source", "VARCHAR", source),
+        Column("figures", "JSON", figures),
+        Column("message_body", "VARCHAR", "the warning in Vietnamese, without the province (the mart prefixes it)"),
+    )
+
+
 MODEL_COLUMNS: dict[str, tuple[str | Column, ...]] = {
     'intermediate.int_beneficiaries_levelled': (
         'province_list',
@@ -386,6 +409,64 @@ MODEL_COLUMNS: dict[str, tuple[str | Column, ...]] = {
         'end_date',
         'year',
         Column('is_completed', 'BOOLEAN', 'the course was completed'),
+    ),
+    'intermediate.int_warnings_files': _warning_columns(
+        check_name='province_remapped or rejected_rows',
+        subject='source/file_name/province_code/year (province_remapped) or source/file_name/sha256 (rejected_rows)',
+        severity='warning',
+        geography='as_reported for province_remapped; NULL for a file',
+        source='raw source of the file (beneficiaries, facilities, training)',
+        figures='the file and its rows remapped, or read and rejected, as a JSON object',
+    ),
+    'intermediate.int_warnings_level_differences': _warning_columns(
+        check_name='level_difference',
+        subject='province_list:province_code/year/month/group_code',
+        severity='warning',
+        source='beneficiaries',
+        figures='the province row (file and row) and both values of the three measures, as a JSON object',
+    ),
+    'intermediate.int_warnings_level_switches': _warning_columns(
+        check_name='level_switch',
+        subject="province_list:province_code/district_key/year/group_code (district_key '' for a province)",
+        severity='warning',
+        source='beneficiaries',
+        figures='the group, the district for a district, and the months at each level, as a JSON object',
+    ),
+    'intermediate.int_warnings_missing_values': _warning_columns(
+        check_name='incomplete_latest_month or empty_cell',
+        subject='geography/province_code/year, preceded by indicator_code/ for empty_cell',
+        severity='warning',
+        source='beneficiaries (incomplete_latest_month) or facilities (empty_cell)',
+        figures='the units missing or left out and the units counted, as a JSON object',
+    ),
+    'intermediate.int_warnings_pct_over_100': _warning_columns(
+        check_name='pct_over_100',
+        subject='indicator_code/geography/province_code/year',
+        severity='error (a published value is wrong)',
+        source='indicators',
+        figures='the value, its numerator and its denominator, as a JSON object',
+    ),
+    'intermediate.int_warnings_report_overlaps': _warning_columns(
+        check_name='annual_monthly_overlap',
+        subject='province_list:province_code/district_key/commune_key/year/group_code',
+        severity='warning',
+        source='beneficiaries',
+        figures='the unit, the report kept (monthly or annual) and its file, the rows and files replaced, as a JSON object',
+    ),
+    'intermediate.int_warnings_training': _warning_columns(
+        check_name='training_unknown_role, training_no_end_date or training_unknown_unit',
+        subject="province_list:province_code/year (year '' when there is no end date)",
+        severity='warning',
+        source='training',
+        figures='the records left out, as a JSON object',
+    ),
+    'intermediate.int_warnings_yoy_outliers': _warning_columns(
+        check_name='yoy_outlier',
+        subject='indicator_code/province_code/year',
+        severity='warning',
+        source='indicators',
+        figures='the value, the change, the median change, the median absolute deviation and the modified z-score, '
+                'as a JSON object',
     ),
     'marts.data_quality_warnings': (
         Column(

@@ -6,14 +6,6 @@ description: >
   file dated after 1 July 2025 that name an old province (counted in its successor), per
   source, file, province and year; and rejected_rows, files rejected whole or with
   rejected rows (audit.ingested_files).
-columns:
-  check_name: province_remapped or rejected_rows
-  subject: source/file_name/province_code/year (province_remapped) or source/file_name/sha256 (rejected_rows)
-  severity: warning
-  geography: as_reported for province_remapped; NULL for a file
-  source: raw source of the file (beneficiaries, facilities, training)
-  figures: the file and its rows remapped, or read and rejected, as a JSON object
-  message_body: the warning in Vietnamese, without the province (the mart prefixes it)
 */
 with remapped_rows as (
     select 'beneficiaries' as source, province_list, province_code, year, file_name,

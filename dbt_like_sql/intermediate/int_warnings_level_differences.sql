@@ -5,13 +5,6 @@ description: >
   Warnings level_difference (marts.data_quality_warnings): a province-level beneficiary row
   whose in_difficulty, served or monthly_allowance differs from the sum of the district or
   commune rows of the same period and group (the sum is what counts).
-columns:
-  check_name: level_difference
-  subject: province_list:province_code/year/month/group_code
-  severity: warning
-  source: beneficiaries
-  figures: the province row (file and row) and both values of the three measures, as a JSON object
-  message_body: the warning in Vietnamese, without the province (the mart prefixes it)
 */
 select
     'level_difference' as check_name,

@@ -6,13 +6,6 @@ description: >
   beneficiary rows are province-level in some months and district/commune-level in others,
   and likewise a district whose rows are district-level in some months and commune-level
   in others (each month uses the finest level it has).
-columns:
-  check_name: level_switch
-  subject: province_list:province_code/district_key/year/group_code (district_key '' for a province)
-  severity: warning
-  source: beneficiaries
-  figures: the group, the district for a district, and the months at each level, as a JSON object
-  message_body: the warning in Vietnamese, without the province (the mart prefixes it)
 */
 with level_months as (
     select distinct

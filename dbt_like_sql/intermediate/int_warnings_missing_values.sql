@@ -7,13 +7,6 @@ description: >
   not in its latest month (a unit that reported under an old province before 1 July 2025
   is not expected in its successor's later months), and empty_cell, roster cells an
   indicator needs left empty.
-columns:
-  check_name: incomplete_latest_month or empty_cell
-  subject: geography/province_code/year, preceded by indicator_code/ for empty_cell
-  severity: warning
-  source: beneficiaries (incomplete_latest_month) or facilities (empty_cell)
-  figures: the units missing or left out and the units counted, as a JSON object
-  message_body: the warning in Vietnamese, without the province (the mart prefixes it)
 */
 with facility_years as (
     select *,
@@ -83,7 +76,7 @@ select
     m.subject,
     'warning' as severity,
     m.geography,
-    case when m.geography = 'as_reported' and m.year < 2025 then 'old' else 'new' end as province_list,
+    case when m.geography = 'as_reported' and m.year < k.reform_year then 'old' else 'new' end as province_list,
     m.province_code,
     m.year,
     m.indicator_code,
@@ -91,3 +84,4 @@ select
     m.figures,
     m.message_body,
 from missing as m
+cross join seeds.calendar as k

@@ -5,20 +5,13 @@ description: >
   Warnings pct_over_100 (marts.data_quality_warnings): a percentage indicator whose
   numerator exceeds its denominator, in either geography. It is an error, not a warning:
   the published value is wrong (a defect of the definition or of the data).
-columns:
-  check_name: pct_over_100
-  subject: indicator_code/geography/province_code/year
-  severity: error
-  source: indicators
-  figures: the value, its numerator and its denominator, as a JSON object
-  message_body: the error in Vietnamese, without the province (the mart prefixes it)
 */
 select
     'pct_over_100' as check_name,
     v.indicator_code || '/' || v.geography || '/' || v.province_code || '/' || cast(v.year as varchar) as subject,
     'error' as severity,
     v.geography,
-    case when v.geography = 'as_reported' and v.year < 2025 then 'old' else 'new' end as province_list,
+    case when v.geography = 'as_reported' and v.year < k.reform_year then 'old' else 'new' end as province_list,
     v.province_code,
     v.year,
     v.indicator_code,
@@ -29,4 +22,5 @@ select
         || '), vượt 100 %: lỗi định nghĩa hoặc số liệu cần sửa' as message_body,
 from marts.indicator_values as v
 inner join seeds.indicators as i on v.indicator_code = i.indicator_code
+cross join seeds.calendar as k
 where i.measure_type = 'percentage' and v.numerator > v.denominator

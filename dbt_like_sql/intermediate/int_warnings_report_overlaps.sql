@@ -5,13 +5,6 @@ description: >
   Warnings annual_monthly_overlap (marts.data_quality_warnings): a unit that sent both an
   annual report and monthly reports for a year and group; the later file's report is kept
   and the rows it replaces are counted.
-columns:
-  check_name: annual_monthly_overlap
-  subject: province_list:province_code/district_key/commune_key/year/group_code
-  severity: warning
-  source: beneficiaries
-  figures: the unit, the report kept (monthly or annual) and its file, the rows and files replaced, as a JSON object
-  message_body: the warning in Vietnamese, without the province (the mart prefixes it)
 */
 select
     'annual_monthly_overlap' as check_name,

@@ -7,13 +7,6 @@ description: >
   unknown role), training_no_end_date, and training_unknown_unit (a completed course of
   staff or a collaborator whose facility_id is not on the roster: left out of
   sw_staff_trained_pct).
-columns:
-  check_name: training_unknown_role, training_no_end_date or training_unknown_unit
-  subject: province_list:province_code/year (year '' when there is no end date)
-  severity: warning
-  source: training
-  figures: the records left out, as a JSON object
-  message_body: the warning in Vietnamese, without the province (the mart prefixes it)
 */
 with roster_units as (
     select distinct facility_id,

@@ -8,13 +8,6 @@ description: >
   sw_staff_trained_pct counts from the start of each national five-year period, so its
   first year of a period (2016, 2021, ...) restarts by design and is not compared with the
   year before.
-columns:
-  check_name: yoy_outlier
-  subject: indicator_code/province_code/year
-  severity: warning
-  source: indicators
-  figures: the value, the change, the median change, the median absolute deviation and the modified z-score, as a JSON object
-  message_body: the warning in Vietnamese, without the province (the mart prefixes it)
 */
 with changes as (
     select
@@ -31,9 +24,10 @@ with changes as (
 comparable_changes as (
     select c.*,
     from changes as c
+    cross join seeds.calendar as k
     where c.change is not null
         and c.previous_year = c.year - 1
-        and not (c.indicator_code = 'sw_staff_trained_pct' and (c.year - 2011) % 5 = 0)
+        and not (c.indicator_code = 'sw_staff_trained_pct' and (c.year - k.national_period_start) % k.national_period_years = 0)
 ),
 
 change_stats as (

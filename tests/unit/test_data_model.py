@@ -113,13 +113,10 @@ def test_the_reform_date_and_national_periods_are_the_data_models():
 
 
 def test_no_sql_model_writes_the_reform_year_or_the_national_periods_out():
-    # they come from seeds.calendar (models/tables.py); data_quality_warnings.sql is being split
-    # into smaller models and still writes them out
+    # they come from seeds.calendar (models/tables.py)
     import re
 
     for key, model in MODELS.items():
-        if key == "marts.data_quality_warnings":
-            continue
         body = re.sub(r"'[^']*'|--[^\n]*", "", model.sql)  # prose in strings and comments may name them
         assert not re.search(r"\b(2025|2011)\b", body), key
 
