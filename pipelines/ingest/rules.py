@@ -390,14 +390,20 @@ def _mark_totals_and_duplicates(df: pl.DataFrame, source: Source) -> pl.DataFram
 def _with_reasons(df: pl.DataFrame, names: list[str | None], problems: list[pl.Expr]) -> pl.DataFrame:
     """Adds ``__reason`` (null for a row to load) and ``__column``: a broken row's structure
     problem, ``total row``, or the duplicate key and ``problems`` joined by ``'; '`` with
-    the first offending column (of ``names``)."""
+    the first offending column (of ``names``).
+
+    The messages are built only for the rows that have a problem (usually none): building
+    lists of messages for every row costs more than all the other rules together."""
     duplicate = pl.col("__duplicate").is_not_null()
+    flagged = pl.any_horizontal(_BROKEN, pl.col("__total"), duplicate, *(p.is_not_null() for p in problems))
+    rows = df.select(pl.col("__row").filter(flagged)).to_series()  # ``__row`` is the position
+    bad = df[rows]
     messages = pl.concat_list(pl.col("__duplicate"), *problems).list.drop_nulls()
     columns = pl.concat_list(
         pl.when(duplicate).then(pl.lit("\x00")),
         *(pl.when(p.is_not_null()).then(pl.lit("\x00" if n is None else n)) for n, p in zip(names, problems, strict=False)),
     ).list.drop_nulls()
-    return df.with_columns(
+    explained = bad.select(
         pl.when(_BROKEN).then(pl.col(STRUCTURE))
         .when(pl.col("__total")).then(pl.lit(TOTAL_ROW))
         .otherwise(pl.when(messages.list.len() > 0).then(messages.list.join("; ")))
@@ -405,6 +411,10 @@ def _with_reasons(df: pl.DataFrame, names: list[str | None], problems: list[pl.E
         pl.when(pl.col("__total") | _BROKEN).then(pl.lit(None, pl.String))
         .otherwise(pl.when(columns.list.first() != "\x00").then(columns.list.first()))
         .alias("__column"),
+    )
+    return df.with_columns(
+        pl.repeat(None, df.height, dtype=pl.String, eager=True).scatter(rows, explained[c]).alias(c)
+        for c in ("__reason", "__column")
     )
 
 
