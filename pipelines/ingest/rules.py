@@ -147,17 +147,19 @@ def _field_problems(f: Field, source: Source) -> list[pl.Expr]:
     return out
 
 
-def _row_date(source: Source) -> pl.Expr:
-    """The date that picks the province list (the end of the row's period)."""
-    if source.period == "month":
-        month = pl.when(pl.col("month").is_between(1, 12)).then(pl.col("month")).otherwise(
-            pl.when(pl.col("month").is_null()).then(pl.lit(12))
-        )
-        first = pl.date(pl.col("year"), month, 1)
-        return pl.when(pl.col("year").is_between(1, 9999)).then(first.dt.month_end())
-    if source.period == "year":
-        return pl.when(pl.col("year").is_between(1, 9999)).then(pl.date(pl.col("year"), 12, 31))
-    return pl.coalesce(pl.col("end_date"), pl.col("start_date"))
+def _before_reform(source: Source) -> pl.Expr:
+    """Whether the row's period ends before the reform (its date picks the old province
+    list); false when the period cannot be read. A month or a year ends on or after the
+    reform date exactly when it is not before the reform's month or year, so no date is
+    built for them (an empty month is December)."""
+    if source.period in ("month", "year"):
+        year = pl.col("year")
+        if source.period == "year":
+            return year.is_between(1, REFORM_DATE.year - 1)
+        month = pl.col("month")
+        readable = year.is_between(1, 9999) & (month.is_between(1, 12) | month.is_null())
+        return readable & (year * 12 + month.fill_null(12) < REFORM_DATE.year * 12 + REFORM_DATE.month)
+    return (pl.coalesce(pl.col("end_date"), pl.col("start_date")) < pl.lit(REFORM_DATE)).fill_null(False)
 
 
 def _rule_problem(rule: Rule) -> pl.Expr:
@@ -295,9 +297,7 @@ def _reparse_ints(df: pl.DataFrame, source: Source) -> pl.DataFrame:
 def _resolve_provinces(df: pl.DataFrame, source: Source, resolver: ProvinceResolver) -> pl.DataFrame:
     """The resolver's columns (``province_code``, ``province_list_out``, ``province_problem``…)
     joined on each row, resolved once per distinct (value, list in force at the row's date)."""
-    list_expr = pl.when(_row_date(source) >= pl.lit(REFORM_DATE)).then(pl.lit(NEW)).otherwise(
-        pl.when(_row_date(source).is_not_null()).then(pl.lit(OLD)).otherwise(pl.lit(NEW))
-    )
+    list_expr = pl.when(_before_reform(source)).then(pl.lit(OLD)).otherwise(pl.lit(NEW))
     df = df.with_columns(list_expr.alias("__list"))
     resolved = resolver.resolve_frame(
         df.select(pl.col("province").alias("value"), pl.col("__list").alias("province_list"))
