@@ -164,11 +164,19 @@ _NOT_TOTAL_START = "^[" + "".join(
 ) + "0-9]"
 
 
+_TOTAL_STARTS = tuple(sorted({t[:2] for t in (*_TOTALS, *_TOTAL_PREFIXES)}))
+
+
 def could_be_total_label(expr: pl.Expr) -> pl.Expr:
-    """False for a cell that cannot be a total label because it starts with an ASCII
-    letter or digit that no folded total label starts with (``Nguyễn Văn A``,
-    ``TR000123`` is still a candidate); a cheap filter before ``is_total_label``."""
-    return ~expr.str.contains(_NOT_TOTAL_START)
+    """False for a cell that cannot be a total label because its folded text cannot start
+    as a folded total label does: it starts with an ASCII letter or digit that no folded
+    total label starts with (``Nguyễn Văn A``), or with two ASCII letters or digits that
+    no folded total label starts with (``Trần Văn B``, ``TR000123``; folding keeps them,
+    lower-cased); a cheap filter before ``is_total_label``."""
+    two_ascii = expr.str.contains("^[A-Za-z0-9]{2}")
+    return ~expr.str.contains(_NOT_TOTAL_START) & ~(
+        two_ascii & ~expr.str.slice(0, 2).str.to_lowercase().is_in(_TOTAL_STARTS)
+    )
 
 
 def is_total_label(expr: pl.Expr) -> pl.Expr:

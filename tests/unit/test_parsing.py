@@ -134,7 +134,9 @@ def test_a_cell_without_whitespace_runs_is_its_own_clean_text(texts):
     assert all(n or c == t for t, n, c in zip(texts, needs, cleaned, strict=False))
 
 
-@given(st.lists(st.one_of(ANY_TEXT, st.sampled_from(["Tổng", "Cộng", "Total x", "Grand total", " tổng số", "(Tổng)"])),
+@given(st.lists(st.one_of(ANY_TEXT, st.sampled_from([
+    "Tổng", "Cộng", "Total x", "Grand total", " tổng số", "(Tổng)", "TOTAL:", "Tong cong", "CO\u0302NG", "Tr", "TR01",
+])),
                 max_size=20))
 @settings(max_examples=200, deadline=None)
 def test_the_total_label_filter_never_drops_a_total_label(texts):
