@@ -512,11 +512,12 @@ def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> tupl
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__idx"), count.alias("__count")
     )
     filled = ~pl.all_horizontal(pl.col(n).is_null() for n in names) | pl.col("__idx").is_in(wide_filled)
-    frame = frame.with_columns(
-        pl.when(filled & ((pl.col("__count") < width) | pl.col("__idx").is_in(wide_filled)))
-        .then(pl.format(f"row has {{}} cells, the header has {width}", "__count"))
-        .alias(STRUCTURE)
-    ).drop("__count")
+    short_or_wide = filled & ((pl.col("__count") < width) | pl.col("__idx").is_in(wide_filled))
+    message = (  # formatted only when a line needs it (the format costs as much as the split)
+        pl.when(short_or_wide).then(pl.format(f"row has {{}} cells, the header has {width}", "__count"))
+        if frame.select(short_or_wide.any()).item() else pl.lit(None, pl.String)
+    )
+    frame = frame.with_columns(message.alias(STRUCTURE)).drop("__count")
     if has_quote.any():
         fixed = _quoted_lines(lines, has_quote, delimiter, width, first_line)
         frame = frame.join(fixed, on="__idx", how="left", maintain_order="left").select(
