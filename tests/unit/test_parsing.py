@@ -144,6 +144,11 @@ def test_the_total_label_filter_never_drops_a_total_label(texts):
     assert all(c or not t for t, c in zip(totals, candidates, strict=False))
 
 
+def test_the_total_label_filter_leaves_out_cells_starting_as_no_total_label_does():
+    cells = ["Nguyễn Văn A", "Trần Văn B", "TR000123", "Thành phố Hà Nội", "Tổng", "TOTAL:", "Cộng", "Grand total", "Tô"]
+    assert col(cells, could_be_total_label(V)) == [False, False, False, False, True, True, True, True, True]
+
+
 # --- booleans ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "value"), [
