@@ -158,16 +158,33 @@ def parse_enum(expr: pl.Expr, enum: Enumeration) -> pl.Expr:
 
 _TOTALS = tuple(sorted({fold(t) for t in TOTAL_LABELS}))
 _TOTAL_PREFIXES = ("tong cong ", "total ")
-_NOT_TOTAL_START = "^[" + "".join(
-    c + c.upper() for c in "abcdefghijklmnopqrstuvwxyz"
-    if not any(t.startswith(c) for t in (*_TOTALS, *_TOTAL_PREFIXES))
-) + "0-9]"
+_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _either_case(chars: str) -> str:
+    return "".join(c + c.upper() if c.isalpha() else c for c in chars)
+
+
+def _not_total_start() -> str:
+    """A regex of the starts no folded total label can have: an ASCII letter or digit no
+    folded total label starts with, or two ASCII letters or digits (folding keeps them,
+    lower-cased) no folded total label starts with."""
+    starts = (*_TOTALS, *_TOTAL_PREFIXES)
+    firsts = sorted({t[0] for t in starts})
+    alternatives = ["[" + _either_case("".join(c for c in _ALNUM if c not in firsts)) + "]"]
+    for first in firsts:
+        seconds = {t[1] for t in starts if t[0] == first and len(t) > 1}
+        alternatives.append(f"[{_either_case(first)}][{_either_case(''.join(c for c in _ALNUM if c not in seconds))}]")
+    return "^(?:" + "|".join(alternatives) + ")"
+
+
+_NOT_TOTAL_START = _not_total_start()
 
 
 def could_be_total_label(expr: pl.Expr) -> pl.Expr:
-    """False for a cell that cannot be a total label because it starts with an ASCII
-    letter or digit that no folded total label starts with (``Nguyễn Văn A``,
-    ``TR000123`` is still a candidate); a cheap filter before ``is_total_label``."""
+    """False for a cell that cannot be a total label because of how it starts (see
+    ``_not_total_start``: ``Nguyễn Văn A``, ``Trần Văn B``, ``TR000123``); a cheap filter
+    before ``is_total_label``."""
     return ~expr.str.contains(_NOT_TOTAL_START)
 
 

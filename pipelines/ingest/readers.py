@@ -497,6 +497,10 @@ def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> tupl
         cells = pl.DataFrame({"line": lines}).select(
             pl.col("line").str.split(delimiter).list.get(i, null_on_oob=True).alias(n) for i, n in enumerate(names)
         )
+        padded = True
+    else:  # polars reads an empty cell as null: only a cell starting or ending with a space needs ``clean``
+        d = _REGEX_DELIMITERS[delimiter]
+        padded = lines.str.contains(f"(?:^|{d})\\s|\\s(?:{d}|$)").any()
     has_quote = lines.str.contains('"', literal=True)
     count = lines.str.count_matches(delimiter, literal=True) + 1
     wide = ((count > width) & ~has_quote).arg_true().to_list()
@@ -504,15 +508,16 @@ def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> tupl
         i for i, line in zip(wide, lines.gather(wide).to_list(), strict=False)
         if line.split(delimiter, width)[width].replace(delimiter, "").strip()
     ]
-    frame = cells.select(clean(pl.col(n), normalize=False) for n in names).with_columns(
+    frame = cells.select(clean(pl.col(n), normalize=False) if padded else n for n in names).with_columns(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__idx"), count.alias("__count")
     )
     filled = ~pl.all_horizontal(pl.col(n).is_null() for n in names) | pl.col("__idx").is_in(wide_filled)
-    frame = frame.with_columns(
-        pl.when(filled & ((pl.col("__count") < width) | pl.col("__idx").is_in(wide_filled)))
-        .then(pl.format(f"row has {{}} cells, the header has {width}", "__count"))
-        .alias(STRUCTURE)
-    ).drop("__count")
+    short_or_wide = filled & ((pl.col("__count") < width) | pl.col("__idx").is_in(wide_filled))
+    message = (  # formatted only when a line needs it (the format costs as much as the split)
+        pl.when(short_or_wide).then(pl.format(f"row has {{}} cells, the header has {width}", "__count"))
+        if frame.select(short_or_wide.any()).item() else pl.lit(None, pl.String)
+    )
+    frame = frame.with_columns(message.alias(STRUCTURE)).drop("__count")
     if has_quote.any():
         fixed = _quoted_lines(lines, has_quote, delimiter, width, first_line)
         frame = frame.join(fixed, on="__idx", how="left", maintain_order="left").select(

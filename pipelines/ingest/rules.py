@@ -147,17 +147,19 @@ def _field_problems(f: Field, source: Source) -> list[pl.Expr]:
     return out
 
 
-def _row_date(source: Source) -> pl.Expr:
-    """The date that picks the province list (the end of the row's period)."""
-    if source.period == "month":
-        month = pl.when(pl.col("month").is_between(1, 12)).then(pl.col("month")).otherwise(
-            pl.when(pl.col("month").is_null()).then(pl.lit(12))
-        )
-        first = pl.date(pl.col("year"), month, 1)
-        return pl.when(pl.col("year").is_between(1, 9999)).then(first.dt.month_end())
-    if source.period == "year":
-        return pl.when(pl.col("year").is_between(1, 9999)).then(pl.date(pl.col("year"), 12, 31))
-    return pl.coalesce(pl.col("end_date"), pl.col("start_date"))
+def _before_reform(source: Source) -> pl.Expr:
+    """Whether the row's period ends before the reform (its date picks the old province
+    list); false when the period cannot be read. A month or a year ends on or after the
+    reform date exactly when it is not before the reform's month or year, so no date is
+    built for them (an empty month is December)."""
+    if source.period in ("month", "year"):
+        year = pl.col("year")
+        if source.period == "year":
+            return year.is_between(1, REFORM_DATE.year - 1)
+        month = pl.col("month")
+        readable = year.is_between(1, 9999) & (month.is_between(1, 12) | month.is_null())
+        return readable & (year * 12 + month.fill_null(12) < REFORM_DATE.year * 12 + REFORM_DATE.month)
+    return (pl.coalesce(pl.col("end_date"), pl.col("start_date")) < pl.lit(REFORM_DATE)).fill_null(False)
 
 
 def _rule_problem(rule: Rule) -> pl.Expr:
@@ -295,9 +297,7 @@ def _reparse_ints(df: pl.DataFrame, source: Source) -> pl.DataFrame:
 def _resolve_provinces(df: pl.DataFrame, source: Source, resolver: ProvinceResolver) -> pl.DataFrame:
     """The resolver's columns (``province_code``, ``province_list_out``, ``province_problem``…)
     joined on each row, resolved once per distinct (value, list in force at the row's date)."""
-    list_expr = pl.when(_row_date(source) >= pl.lit(REFORM_DATE)).then(pl.lit(NEW)).otherwise(
-        pl.when(_row_date(source).is_not_null()).then(pl.lit(OLD)).otherwise(pl.lit(NEW))
-    )
+    list_expr = pl.when(_before_reform(source)).then(pl.lit(OLD)).otherwise(pl.lit(NEW))
     df = df.with_columns(list_expr.alias("__list"))
     resolved = resolver.resolve_frame(
         df.select(pl.col("province").alias("value"), pl.col("__list").alias("province_list"))
@@ -390,14 +390,20 @@ def _mark_totals_and_duplicates(df: pl.DataFrame, source: Source) -> pl.DataFram
 def _with_reasons(df: pl.DataFrame, names: list[str | None], problems: list[pl.Expr]) -> pl.DataFrame:
     """Adds ``__reason`` (null for a row to load) and ``__column``: a broken row's structure
     problem, ``total row``, or the duplicate key and ``problems`` joined by ``'; '`` with
-    the first offending column (of ``names``)."""
+    the first offending column (of ``names``).
+
+    The messages are built only for the rows that have a problem (usually none): building
+    lists of messages for every row costs more than all the other rules together."""
     duplicate = pl.col("__duplicate").is_not_null()
+    flagged = pl.any_horizontal(_BROKEN, pl.col("__total"), duplicate, *(p.is_not_null() for p in problems))
+    rows = df.select(pl.col("__row").filter(flagged)).to_series()  # ``__row`` is the position
+    bad = df[rows]
     messages = pl.concat_list(pl.col("__duplicate"), *problems).list.drop_nulls()
     columns = pl.concat_list(
         pl.when(duplicate).then(pl.lit("\x00")),
         *(pl.when(p.is_not_null()).then(pl.lit("\x00" if n is None else n)) for n, p in zip(names, problems, strict=False)),
     ).list.drop_nulls()
-    return df.with_columns(
+    explained = bad.select(
         pl.when(_BROKEN).then(pl.col(STRUCTURE))
         .when(pl.col("__total")).then(pl.lit(TOTAL_ROW))
         .otherwise(pl.when(messages.list.len() > 0).then(messages.list.join("; ")))
@@ -405,6 +411,10 @@ def _with_reasons(df: pl.DataFrame, names: list[str | None], problems: list[pl.E
         pl.when(pl.col("__total") | _BROKEN).then(pl.lit(None, pl.String))
         .otherwise(pl.when(columns.list.first() != "\x00").then(columns.list.first()))
         .alias("__column"),
+    )
+    return df.with_columns(
+        pl.repeat(None, df.height, dtype=pl.String, eager=True).scatter(rows, explained[c]).alias(c)
+        for c in ("__reason", "__column")
     )
 
 

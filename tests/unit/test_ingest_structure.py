@@ -164,7 +164,7 @@ def test_a_file_polars_cannot_parse_is_rejected_and_the_others_load(tmp_path, mo
 
 @settings(max_examples=80, deadline=None)
 @given(
-    lines=st.lists(st.lists(st.sampled_from(["ab", "Nhà", " ", ",", '"', '""', "=", "\t"]), max_size=8).map("".join),
+    lines=st.lists(st.lists(st.sampled_from(["ab", "Nhà", " ", "\u00a0", ",", '"', '""', "=", "\t"]), max_size=8).map("".join),
                    max_size=10),
     width=st.integers(1, 4),
 )

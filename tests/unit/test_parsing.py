@@ -134,12 +134,19 @@ def test_a_cell_without_whitespace_runs_is_its_own_clean_text(texts):
     assert all(n or c == t for t, n, c in zip(texts, needs, cleaned, strict=False))
 
 
-@given(st.lists(st.one_of(ANY_TEXT, st.sampled_from(["Tổng", "Cộng", "Total x", "Grand total", " tổng số", "(Tổng)"])),
+@given(st.lists(st.one_of(ANY_TEXT, st.sampled_from([
+    "Tổng", "Cộng", "Total x", "Grand total", " tổng số", "(Tổng)", "TOTAL:", "Tong cong", "CO\u0302NG", "Tr", "TR01",
+])),
                 max_size=20))
 @settings(max_examples=200, deadline=None)
 def test_the_total_label_filter_never_drops_a_total_label(texts):
     totals, candidates = col(texts, is_total_label(V)), col(texts, could_be_total_label(V))
     assert all(c or not t for t, c in zip(totals, candidates, strict=False))
+
+
+def test_the_total_label_filter_leaves_out_cells_starting_as_no_total_label_does():
+    cells = ["Nguyễn Văn A", "Trần Văn B", "TR000123", "Thành phố Hà Nội", "Tổng", "TOTAL:", "Cộng", "Grand total", "Tô"]
+    assert col(cells, could_be_total_label(V)) == [False, False, False, False, True, True, True, True, True]
 
 
 # --- booleans ----------------------------------------------------------------------------
