@@ -306,6 +306,23 @@ def test_grain_check_queries_find_bad_rows(tmp_path, con):
     assert (n, rows) == (1, [(None, "d")])
 
 
+def test_unique_check_compares_the_columns_not_only_their_hash(tmp_path, con):
+    # Rows sharing a key (NULLs included, as in a grain partition) are found, in the
+    # partitions asked for only; rows whose keys differ pass whatever their hashes.
+    m = parse_model_file(write(tmp_path, "staging/stg_a.sql", header(grain="[k, year]") + (
+        "select * from (values (1, 2020, 'a'), (1, 2020, 'b'), (null, 2021, 'c'), (null, 2021, 'd'),"
+        " (2, 2021, 'e'), (3, 2021, 'f')) as t(k, year, v)")))
+    materialize(con, m)
+    unique = UniqueValues(columns=m.grain)
+    n, _, rows = run_check_query(con, unique.bad_rows_sql(m.relation))
+    assert (n, sorted(r[2] for r in rows)) == (4, ["a", "b", "c", "d"])
+    n, _, rows = run_check_query(con, unique.bad_rows_sql(m.relation, '"year" in (2021)'))
+    assert (n, sorted(r[2] for r in rows)) == (2, ["c", "d"])
+    # a hash shared by two different keys is not a duplicate
+    collide = unique.bad_rows_sql(m.relation).replace('hash("k", "year")', "0")
+    assert "hash" not in collide and run_check_query(con, collide)[0] == 4
+
+
 class CountingConnection:
     """A connection that counts the queries run through it."""
 
