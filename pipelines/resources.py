@@ -339,6 +339,9 @@ _ENDED_AT_EXIT: set[str] = set()
 WORKING_FILE_CONFIG = {"checkpoint_threshold": "1GB"}
 """DuckDB settings of a run's working file (see ``WarehouseResource.connect``)."""
 
+DEFAULT_MEMORY_LIMIT = "2GB"
+"""DuckDB's ``memory_limit`` for a run's connections, unless the resource sets another."""
+
 
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse of one run. Unset fields fall back to docs/contract.md §1's variables.
@@ -349,6 +352,10 @@ class WarehouseResource(dg.ConfigurableResource):
     warehouse: str | None = None
     pii_salt: str | None = None
     reports_dir: str | None = None
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    """DuckDB's ``memory_limit`` (``'2GB'``, ``'80%'``...) on a run's connections: beyond it
+    DuckDB spills the intermediate results of big joins, windows and aggregations into
+    ``.build/<run_id>.tmp/``, so a build's memory is bounded whatever the history holds."""
 
     def settings(self) -> Settings:
         return Settings.from_env(self.raw_dir, self.warehouse, self.pii_salt, self.reports_dir)
@@ -450,11 +457,22 @@ class WarehouseResource(dg.ConfigurableResource):
         durable, so DuckDB checkpoints when the connection closes rather than every
         16 MB of write-ahead log (ingestion commits once per batch of files: 600 MB of
         CSV at national scale)."""
-        con = duckdb.connect(str(self._prepare_working_file(context)), config=WORKING_FILE_CONFIG)
+        path = self._prepare_working_file(context)
+        try:
+            con = duckdb.connect(str(path), config=self.duckdb_config(context.run_id))
+        except duckdb.ParserException as exc:  # a setting DuckDB cannot read, e.g. memory_limit='lots'
+            raise dg.Failure(description=f"warehouse resource: memory_limit={self.memory_limit!r}: {exc}",
+                             allow_retries=False) from None
         try:
             yield con
         finally:
             con.close()
+
+    def duckdb_config(self, run_id: str) -> dict[str, str]:
+        """DuckDB settings of a run's connections: the working file's, the memory limit,
+        and the run's spill folder (removed with the run's other files)."""
+        spill = self.working_path(run_id).with_suffix(".tmp")
+        return {**WORKING_FILE_CONFIG, "memory_limit": self.memory_limit, "temp_directory": str(spill)}
 
     def publish(self, context) -> Path:
         """Record the build and move the working file over the published warehouse
@@ -470,7 +488,7 @@ class WarehouseResource(dg.ConfigurableResource):
                 allow_retries=False,
             )
         exports = settings.warehouse.parent / EXPORTS_STORE / context.run_id
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), config=self.duckdb_config(context.run_id))
         try:
             con.execute("create schema if not exists audit")
             con.execute(

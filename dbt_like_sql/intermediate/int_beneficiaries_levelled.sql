@@ -12,23 +12,25 @@ description: >
   loses no month. Rows replaced by a unit's other report (annual or monthly) are left
   out. The dropped totals are compared with the sums in int_level_differences.
 */
-with counted as (
-    select *,
+-- Rows replaced by a unit's other report count nowhere (replaced_by_file). The staging
+-- table is read in each place rather than through one common table expression, which
+-- DuckDB would materialise whole (every column of millions of rows) before filtering.
+with covers_in as (
+    select province_list, province_code, district_key, year, group_code, period_month, is_annual_report, report_level,
     from staging.stg_beneficiaries
-    where replaced_by_file is null
+    where replaced_by_file is null and report_level <> 'province'
 ),
 
 -- the periods for which finer rows exist: every district/commune row covers its province
 -- (scope ''), and a commune row also covers its district
 covers as (
     select distinct province_list, province_code, '' as scope_key, year, group_code, period_month, is_annual_report,
-    from counted
-    where report_level <> 'province'
+    from covers_in
 
     union
 
     select distinct province_list, province_code, district_key as scope_key, year, group_code, period_month, is_annual_report,
-    from counted
+    from covers_in
     where report_level = 'commune' and district_key <> ''
 ),
 
@@ -47,7 +49,7 @@ cover_years as (
 select
     s.*,
     s.province_list || ':' || s.province_code || ':' || s.district_key || ':' || s.commune_key as unit_key,
-from counted as s
+from staging.stg_beneficiaries as s
 left join cover_years as y
     on y.province_list = s.province_list
     and y.province_code = s.province_code
@@ -62,6 +64,8 @@ left join covers as m
     and m.group_code = s.group_code
     and m.period_month = s.period_month
     and not m.is_annual_report
-where s.report_level = 'commune'
+where s.replaced_by_file is null and (
+    s.report_level = 'commune'
     or y.scope_key is null
     or not (s.is_annual_report or y.has_annual_cover or m.scope_key is not null)
+)

@@ -55,26 +55,44 @@ current_rows as (
     ) = 1
 ),
 
--- the latest annual and the latest monthly row of each unit-year-group: the kind whose
--- latest row comes from the later file (then the later row) is the unit's report
-positioned as (
+-- the latest annual and the latest monthly row of each unit-year-group having both: the
+-- kind whose latest row comes from the later file (then the later row) is the unit's
+-- report. The latest row of a kind is the current version of its key, so every row is
+-- aggregated (an aggregate per unit, not a window over millions of rows).
+mixed_units as (
     select
-        c.*,
-        c.file_name || chr(1) || lpad(cast(c.row_number as varchar), 12, '0') as file_position,
-    from current_rows as c
+        c.province_list,
+        c.province_code,
+        c.district_key,
+        c.commune_key,
+        c.year,
+        c.group_code,
+        max(case when c.is_annual then c.file_name end) as annual_file,
+        max(case when c.is_annual then c.file_name || chr(1) || lpad(cast(c.row_number as varchar), 12, '0') end)
+            as annual_position,
+        max(case when not c.is_annual then c.file_name end) as monthly_file,
+        max(case when not c.is_annual then c.file_name || chr(1) || lpad(cast(c.row_number as varchar), 12, '0') end)
+            as monthly_position,
+    from counted as c
+    group by c.province_list, c.province_code, c.district_key, c.commune_key, c.year, c.group_code
+    having bool_or(c.is_annual) and bool_or(not c.is_annual)
 ),
 
 unit_reports as (
     select
         c.*,
-        max(case when c.is_annual then c.file_name end) over unit_year as annual_file,
-        max(case when c.is_annual then c.file_position end) over unit_year as annual_position,
-        max(case when not c.is_annual then c.file_name end) over unit_year as monthly_file,
-        max(case when not c.is_annual then c.file_position end) over unit_year as monthly_position,
-    from positioned as c
-    window unit_year as (
-        partition by c.province_list, c.province_code, c.district_key, c.commune_key, c.year, c.group_code
-    )
+        u.annual_file,
+        u.annual_position,
+        u.monthly_file,
+        u.monthly_position,
+    from current_rows as c
+    left join mixed_units as u
+        on c.province_list is not distinct from u.province_list
+        and c.province_code is not distinct from u.province_code
+        and c.district_key = u.district_key
+        and c.commune_key = u.commune_key
+        and c.year is not distinct from u.year
+        and c.group_code is not distinct from u.group_code
 )
 
 select

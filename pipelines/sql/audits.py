@@ -119,10 +119,14 @@ class UniqueValues(AuditBase):
 
     def bad_rows_sql(self, relation: str, where: str | None = None) -> str:
         # Unordered: a passing audit reads it to find no row, and ordering millions of
-        # rows for that would cost more than finding the duplicates.
+        # rows for that would cost more than finding the duplicates. Only the rows whose
+        # hash of the columns repeats are partitioned on the columns themselves: counting
+        # one 64-bit hash per row costs a third of grouping on the columns.
+        cols, filtered = _cols(self.columns), f" where {where}" if where else ""
+        repeated = f"hash({cols}) in (select hash({cols}) from {relation}{filtered} group by 1 having count(*) > 1)"
         return (
-            f"select * from {relation}{' where ' + where if where else ''}"
-            f" qualify count(*) over (partition by {_cols(self.columns)}) > 1"
+            f"select * from {relation} where {_where(where, repeated)}"
+            f" qualify count(*) over (partition by {cols}) > 1"
         )
 
 

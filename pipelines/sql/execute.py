@@ -7,8 +7,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
+import sqlglot
+from sqlglot import exp
 
 from pipelines.duck import (
+    DIALECT,
     quote_identifier,
     relation_columns,
     relation_kind,
@@ -94,16 +97,38 @@ def partition_filter(model: SqlModel, values: Iterable[int], alias: str | None =
     return f"{alias + '.' if alias else ''}{column} in ({literals or 'null'})"
 
 
-def materialize_partitions(con: duckdb.DuckDBPyConnection, model: SqlModel, values: Sequence[int]) -> TableInfo:
+def partition_sql(model: SqlModel, values: Sequence[int], partitioned_inputs: Iterable[str] = ()) -> str:
+    """The model's rows of the partitions ``values``: its SQL, filtered on the partition
+    column, reading only those partitions of ``partitioned_inputs`` (``schema.table``).
+
+    An incremental model promises that a partition's rows depend only on the same
+    partition of these inputs (``pipelines/sql/state.py``), so each of them is replaced
+    by a subquery keeping those partitions: the filter then reaches the scans whatever
+    the model's shape (DuckDB does not push a filter into a common table expression it
+    materialises because two parts of the query read it)."""
+    restricted = {t.lower() for t in partitioned_inputs}
+    tree = sqlglot.parse_one(model.sql, read=DIALECT)
+
+    def restrict(node: exp.Expression) -> exp.Expression:
+        if not (isinstance(node, exp.Table) and node.db and f"{node.db}.{node.name}".lower() in restricted):
+            return node
+        scan = exp.select("*").from_(exp.table_(node.name, db=node.db, quoted=True))
+        return scan.where(partition_filter(model, values)).subquery(node.alias_or_name)
+
+    body = tree.transform(restrict).sql(DIALECT) if restricted else model.sql
+    return f"select * from (\n{body}\n) as model_rows\nwhere {partition_filter(model, values, 'model_rows')}"
+
+
+def materialize_partitions(
+    con: duckdb.DuckDBPyConnection, model: SqlModel, values: Sequence[int], partitioned_inputs: Iterable[str] = ()
+) -> TableInfo:
     """Rebuild only the partitions ``values`` of an incremental model that exists: delete
-    their rows and insert the model's rows having those values, in one transaction."""
+    their rows and insert the model's rows having those values (reading only those
+    partitions of ``partitioned_inputs``, see :func:`partition_sql`), in one transaction."""
     rel = model.relation
     with transaction(con):
         con.execute(f"delete from {rel} where {partition_filter(model, values)}")
-        con.execute(
-            f"insert into {rel} by name\nselect * from (\n{model.sql}\n) as model_rows"
-            f"\nwhere {partition_filter(model, values, 'model_rows')}"
-        )
+        con.execute(f"insert into {rel} by name\n{partition_sql(model, values, partitioned_inputs)}")
         return describe(con, model)
 
 

@@ -67,7 +67,7 @@ def plan(con: duckdb.DuckDBPyConnection, model: SqlModel, models: Mapping[str, S
 def build(con: duckdb.DuckDBPyConnection, model: SqlModel, planned: BuildPlan) -> TableInfo:
     """Do what the plan says: the relation, its changed partitions, or its comments."""
     if planned.action is Action.PARTITIONS:
-        return materialize_partitions(con, model, planned.changed)
+        return materialize_partitions(con, model, planned.changed, planned.partitioned_inputs)
     if planned.action is Action.DOCUMENT:
         with transaction(con):
             document(con, model)

@@ -192,6 +192,9 @@ class BuildPlan:
     """``skip``: the check outcomes recorded with the version."""
     metadata: str = ""
     """The metadata hash the build documents the model with."""
+    partitioned_inputs: list[str] = field(default_factory=list)
+    """Inputs kept per partition (``Inputs.partitioned``): a partition build reads only
+    the rebuilt partitions of these."""
 
 
 def model_inputs(
@@ -250,7 +253,8 @@ def plan_build(
     got = con.execute(
         f"select version, checks, coalesce(metadata_version, '') from {VERSIONS} where model = ?", [key]
     ).fetchall()
-    plan = BuildPlan(Action.BUILD, version, "first build", partitions, metadata=metadata_hash)
+    plan = BuildPlan(Action.BUILD, version, "first build", partitions, metadata=metadata_hash,
+                     partitioned_inputs=sorted(inputs.partitioned))
     if not exists or not got:
         return plan
     recorded_version, recorded_checks, recorded_metadata = got[0]

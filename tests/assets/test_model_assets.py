@@ -322,3 +322,35 @@ def test_the_sql_layer_is_one_step_of_the_job():
     assert not {"staging__stg_beneficiaries", "marts__indicator_values"} & set(nodes)
     groups = {k.path[0]: layer.specs_by_key[k].group_name for k in layer.keys}
     assert groups == {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+
+
+def _connection_settings(res: WarehouseResource) -> tuple[dg.ExecuteInProcessResult, dict]:
+    seen: dict = {}
+
+    @dg.asset(required_resource_keys={"warehouse"})
+    def probe(context: dg.AssetExecutionContext) -> None:
+        with context.resources.warehouse.connect(context) as con:
+            seen["memory_limit"], seen["temp_directory"] = con.execute(
+                "select current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+        seen["run_id"] = context.run_id
+
+    return dg.materialize([probe], resources={"warehouse": res}, raise_on_error=False), seen
+
+
+def test_a_run_connection_has_the_memory_limit_and_spills_into_the_run_folder(tmp_path):
+    published = tmp_path / "w.duckdb"
+    res = WarehouseResource(warehouse=str(published), pii_salt="t", memory_limit="512MB")
+    result, seen = _connection_settings(res)
+    assert result.success
+    assert seen["memory_limit"] == duckdb.connect(config={"memory_limit": "512MB"}).execute(
+        "select current_setting('memory_limit')").fetchone()[0]
+    assert Path(seen["temp_directory"]) == tmp_path / ".build" / f"{seen['run_id']}.tmp"
+    assert WarehouseResource(warehouse=str(published)).memory_limit == "2GB"  # the default
+
+
+def test_an_unreadable_memory_limit_fails_the_step_naming_the_setting(tmp_path):
+    res = WarehouseResource(warehouse=str(tmp_path / "w.duckdb"), pii_salt="t", memory_limit="lots")
+    result, _ = _connection_settings(res)
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.error
+    assert "memory_limit='lots'" in failure.message and "Traceback" not in failure.message
