@@ -491,13 +491,72 @@ AUDIT_KEYS: dict[str, tuple[str, ...]] = {
 """What identifies a row of each audit table (none: a history of versions)."""
 
 
+MODEL_VERSIONS = (
+    RawColumn("model", "VARCHAR", False, "The model, as schema.table (dbt_like_sql/<schema>/<table>.sql)."),
+    RawColumn("version", "VARCHAR", False,
+              "Data hash: the model's SQL, kind and partitioning and the versions of its inputs."),
+    RawColumn("checks", "VARCHAR", False,
+              "Outcome of the model's checks at that build (JSON), reported again while the model is skipped."),
+    RawColumn("metadata_version", "VARCHAR", True,
+              "Metadata hash: descriptions, grain and audits (a change re-runs the checks and rewrites the "
+              "comments, never the rows)."),
+)
+MODEL_PARTITIONS = (
+    RawColumn("model", "VARCHAR", False, "The incremental model, as schema.table."),
+    RawColumn("partition_value", "BIGINT", False, "The partition (a year)."),
+    RawColumn("signature", "VARCHAR", False, "Hash of the inputs the partition was last built from."),
+)
+BUILDS = (
+    RawColumn("build_id", "VARCHAR", False, "Dagster run id of the build."),
+    RawColumn("published_at", "TIMESTAMP WITH TIME ZONE", True, "When the build was published (UTC)."),
+    RawColumn("raw_dir", "VARCHAR", True, "Landing folders the build read (TGXH_RAW_DIR)."),
+    RawColumn("marts_checksum", "VARCHAR", True,
+              "<table>=<rows>:<md5 of its rows as text, sorted> of marts.indicator_values and "
+              "marts.target_vs_actual as published by this build, joined by ;."),
+    RawColumn("content_checksum", "VARCHAR", True,
+              "The same checksum over every table of the schemas marts, seeds and audit (the ledger stands for "
+              "the raw tables; audit.builds and audit.rejected_rows left out): a build with the content of the "
+              "latest publication publishes nothing."),
+)
+STATE_TABLES: dict[str, tuple[RawColumn, ...]] = {
+    "audit.model_versions": MODEL_VERSIONS,
+    "audit.model_partitions": MODEL_PARTITIONS,
+    "audit.builds": BUILDS,
+}
+"""The SQL runner's build state (pipelines/sql/state.py) and the publisher's record of builds
+(pipelines/resources.py): written by the build, not by ingestion."""
+STATE_DESCRIPTIONS: dict[str, str] = {
+    "audit.model_versions": "Version of each SQL model as last built (pipelines/sql/state.py), the hash of its "
+    "descriptions and audits then, and the outcome of its checks; a model whose inputs have the same versions "
+    "is not rebuilt.",
+    "audit.model_partitions": "Per partition (year) of each incremental SQL model: the signature of the inputs "
+    "it was last built from; only partitions whose signature changed are rebuilt.",
+    "audit.builds": "One row per published build.",
+}
+STATE_KEYS: dict[str, tuple[str, ...]] = {
+    "audit.model_versions": ("model",),
+    "audit.model_partitions": ("model", "partition_value"),
+    "audit.builds": ("build_id",),
+}
+"""Primary keys of the state tables (their rows are replaced by key)."""
+
+
+def state_table_ddl(table: str) -> list[str]:
+    """DDL (with its primary key) and comments of a state table of ``STATE_TABLES``."""
+    return table_ddl(table, STATE_TABLES[table], STATE_DESCRIPTIONS[table], primary_key=STATE_KEYS[table])
+
+
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def table_ddl(table: str, columns: tuple[RawColumn, ...], description: str | None = None) -> list[str]:
+def table_ddl(
+    table: str, columns: tuple[RawColumn, ...], description: str | None = None, primary_key: tuple[str, ...] = ()
+) -> list[str]:
     """``create table if not exists`` plus ``comment on`` statements (registry text only, no data)."""
     body = ", ".join(f'"{c.name}" {c.duckdb_type}{"" if c.nullable else " NOT NULL"}' for c in columns)
+    if primary_key:
+        body += ", primary key (" + ", ".join(f'"{c}"' for c in primary_key) + ")"
     stmts = [f"create table if not exists {table} ({body})"]
     if description:
         stmts.append(f"comment on table {table} is {_sql_literal(description)}")

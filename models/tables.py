@@ -707,7 +707,16 @@ def published_tables() -> dict[str, Table]:
     """Every table the warehouse publishes except the SQL models' (raw, seeds and audit),
     from their registries, by ``schema.name``. Imports pandera (the seeds' schemas)."""
     from models.seeds import RESOLVED_DISTRICT_COLUMNS, RESOLVED_DISTRICT_TYPES, SCHEMAS
-    from models.sources import AUDIT_DESCRIPTIONS, AUDIT_KEYS, AUDIT_TABLES, DUCKDB_TYPES, SOURCES
+    from models.sources import (
+        AUDIT_DESCRIPTIONS,
+        AUDIT_KEYS,
+        AUDIT_TABLES,
+        DUCKDB_TYPES,
+        SOURCES,
+        STATE_DESCRIPTIONS,
+        STATE_KEYS,
+        STATE_TABLES,
+    )
     from pipelines.geo import PROVINCE_COLUMNS, PROVINCES_DESCRIPTION
 
     def raw(columns) -> tuple[Column, ...]:
@@ -728,6 +737,8 @@ def published_tables() -> dict[str, Table]:
     )
     for table, columns in AUDIT_TABLES.items():
         tables[table] = Table(table, AUDIT_DESCRIPTIONS[table], AUDIT_KEYS[table], raw(columns))
+    for table, columns in STATE_TABLES.items():
+        tables[table] = Table(table, STATE_DESCRIPTIONS[table], STATE_KEYS[table], raw(columns))
     return tables
 
 

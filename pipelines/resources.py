@@ -59,9 +59,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from models.sources import state_table_ddl
 from pipelines import lock
 from pipelines.config import ConfigError, Settings
-from pipelines.duck import quote_identifier, sql_string_literal
+from pipelines.duck import quote_identifier, relation_columns
 from pipelines.jobs import build_warehouse
 
 BUILD_DIR_NAME = ".build"
@@ -73,18 +74,6 @@ STORAGE_VERSION = "v1.4.0"
 """DuckDB storage version of the published file (readable from DuckDB 1.4 on)."""
 CHECKSUM_TABLES = ("marts.indicator_values", "marts.target_vs_actual")
 """The published marts of docs/contract.md §4 whose checksum ``audit.builds`` records."""
-BUILDS_COMMENTS = {
-    "build_id": "Dagster run id of the build.",
-    "published_at": "When the build was published (UTC).",
-    "raw_dir": "Landing folders the build read (TGXH_RAW_DIR).",
-    "marts_checksum": "<table>=<rows>:<md5 of its rows as text, sorted> of marts.indicator_values and "
-    "marts.target_vs_actual as published by this build, joined by ;.",
-    "content_checksum": "The same checksum over every table of the schemas marts, seeds and audit (the ledger "
-    "stands for the raw tables; audit.builds and audit.rejected_rows left out): a build with the content of "
-    "the latest publication publishes nothing.",
-}
-"""Column comments of ``audit.builds``."""
-
 try:  # POSIX; elsewhere stale working files are recognised by the run status alone
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -491,13 +480,12 @@ class WarehouseResource(dg.ConfigurableResource):
         con = duckdb.connect(str(path), config=self.duckdb_config(context.run_id))
         try:
             con.execute("create schema if not exists audit")
-            con.execute(
-                "create table if not exists audit.builds ("
-                " build_id varchar primary key, published_at timestamptz, raw_dir varchar)"
-            )
             # Warehouses published before the checksums existed gain the columns.
-            con.execute("alter table audit.builds add column if not exists marts_checksum varchar")
-            con.execute("alter table audit.builds add column if not exists content_checksum varchar")
+            if relation_columns(con, "audit", "builds"):
+                con.execute("alter table audit.builds add column if not exists marts_checksum varchar")
+                con.execute("alter table audit.builds add column if not exists content_checksum varchar")
+            for statement in state_table_ddl("audit.builds"):
+                con.execute(statement)
             content = content_checksum(con)
             latest = con.execute(
                 "select build_id, published_at, content_checksum from audit.builds order by published_at desc limit 1"
@@ -524,9 +512,6 @@ class WarehouseResource(dg.ConfigurableResource):
     @staticmethod
     def _record_build(context, con, settings: Settings, content: str, exports: Path) -> None:
         """The build's ``audit.builds`` row, then the exports of its marts."""
-        for column, text in BUILDS_COMMENTS.items():
-            con.execute(f"comment on column audit.builds.{column} is {sql_string_literal(text)}")
-        con.execute("comment on table audit.builds is 'One row per published build.'")
         con.execute(
             "insert or replace into audit.builds (build_id, published_at, raw_dir, marts_checksum, content_checksum)"
             " values (?, ?, ?, ?, ?)",

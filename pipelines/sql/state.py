@@ -34,11 +34,11 @@ from enum import StrEnum
 
 import duckdb
 
+from models.sources import state_table_ddl
 from pipelines.duck import (
     qualified_name,
     quote_identifier,
     relation_columns,
-    sql_string_literal,
     transaction,
 )
 
@@ -87,35 +87,12 @@ def ensure_state_tables(con: duckdb.DuckDBPyConnection) -> None:
     if "metadata_version" in _columns(con, VERSIONS) and _exists(con, PARTITIONS):
         return
     con.execute("create schema if not exists audit")
-    con.execute(
-        f"create table if not exists {VERSIONS} (model varchar primary key, version varchar not null,"
-        " checks varchar not null)"
-    )
-    con.execute(f"alter table {VERSIONS} add column if not exists metadata_version varchar")
-    con.execute(
-        f"create table if not exists {PARTITIONS} (model varchar not null, partition_value bigint not null,"
-        " signature varchar not null, primary key (model, partition_value))"
-    )
-    for table, text in (
-        (VERSIONS, ("Version of each SQL model as last built (pipelines/sql/state.py), the hash of its "
-                   "descriptions and audits then, and the outcome of its checks; a model whose inputs "
-                   "have the same versions is not rebuilt.")),
-        (PARTITIONS, ("Per partition (year) of each incremental SQL model: the signature of the inputs "
-                     "it was last built from; only partitions whose signature changed are rebuilt.")),
-    ):
-        con.execute(f"comment on table {table} is {sql_string_literal(text)}")
-    for column, text in (
-        (f"{VERSIONS}.model", "The model, as schema.table (dbt_like_sql/<schema>/<table>.sql)."),
-        (f"{VERSIONS}.version", "Data hash: the model's SQL, kind and partitioning and the versions of its inputs."),
-        (f"{VERSIONS}.metadata_version", "Metadata hash: descriptions, grain and audits (a change re-runs "
-                                          "the checks and rewrites the comments, never the rows)."),
-        (f"{VERSIONS}.checks", "Outcome of the model's checks at that build (JSON), reported again while "
-                               "the model is skipped."),
-        (f"{PARTITIONS}.model", "The incremental model, as schema.table."),
-        (f"{PARTITIONS}.partition_value", "The partition (a year)."),
-        (f"{PARTITIONS}.signature", "Hash of the inputs the partition was last built from."),
-    ):
-        con.execute(f"comment on column {column} is {sql_string_literal(text)}")
+    # Warehouses built before the metadata hash existed gain its column.
+    if _exists(con, VERSIONS):
+        con.execute(f"alter table {VERSIONS} add column if not exists metadata_version varchar")
+    for table in (VERSIONS, PARTITIONS):
+        for statement in state_table_ddl(table):
+            con.execute(statement)
 
 
 def _ingest_state_version(con: duckdb.DuckDBPyConnection, source: str | None) -> str:
