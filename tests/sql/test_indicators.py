@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from tests.fixtures.model_warehouse import build_warehouse, rows, value
+from tests.fixtures.model_warehouse import rows, value, warehouse_from_rows
 
 
 def ben(code, year, month=None, district=None, commune=None, group="elderly", lst="old", **measures):
@@ -19,7 +19,7 @@ def ben(code, year, month=None, district=None, commune=None, group="elderly", ls
 def test_ratio_of_sums_not_average_of_district_percentages():
     # District A: 90/100 = 90 %, district B: 450/900 = 50 %. Their average would be 70 %;
     # the ratio of sums is (90 + 450) / (100 + 900) = 54 %.
-    con = build_warehouse(beneficiaries=[
+    con = warehouse_from_rows(beneficiaries=[
         ben("96", 2019, district="Huyện Trần Văn Thời", in_difficulty=100, served=90, comprehensive=20, case_managed=10),
         ben("96", 2019, district="Thành phố Cà Mau", in_difficulty=900, served=450, comprehensive=90, case_managed=300),
     ])
@@ -35,7 +35,7 @@ def test_stocks_take_the_latest_month_and_flows_sum():
     # Kon Tum 2024, monthly: in_difficulty 100+m, served 50+m, allowance 1000+m; emergency 10 cases a
     # month, 9 assisted (3 in December). Stocks = December: 62/112; allowance 1012 (summing the months
     # would give 12078). Flows = the year: 9*11 + 3 = 102 assisted of 120 cases = 85 %.
-    con = build_warehouse(beneficiaries=[
+    con = warehouse_from_rows(beneficiaries=[
         ben("62", 2024, month=m, in_difficulty=100 + m, served=50 + m, monthly_allowance=1000 + m,
             emergency_cases=10, emergency_assisted=9 if m < 12 else 3)
         for m in range(1, 13)
@@ -52,7 +52,7 @@ def test_unit_missing_from_latest_month_is_not_added_and_is_warned():
     # (10 of 10). The stock is December's: A only, 5/10 = 50 %, and B's gap is a completeness warning.
     rows_ = [ben("10", 2023, month=m, district="Huyện Bát Xát", commune="Xã A", in_difficulty=10, served=5) for m in range(1, 13)]
     rows_ += [ben("10", 2023, month=m, district="Huyện Bát Xát", commune="Xã B", in_difficulty=10, served=10) for m in range(1, 12)]
-    con = build_warehouse(beneficiaries=rows_)
+    con = warehouse_from_rows(beneficiaries=rows_)
     assert value(con, "served_pct", "as_reported", "10", 2023) == (5, 10, 50.0)
     # checked in both geographies: Lào Cai is 10 on the old list and 15 (with Yên Bái) on the new one
     warnings = rows(con, "select geography, province_list, province_code, province_name, year, figures, message "
@@ -68,7 +68,7 @@ def test_unit_missing_from_latest_month_is_not_added_and_is_warned():
 
 def test_empty_measure_is_not_reported_not_zero():
     # served is empty for district B: its in_difficulty does not enter served_pct's denominator.
-    con = build_warehouse(beneficiaries=[
+    con = warehouse_from_rows(beneficiaries=[
         ben("96", 2019, district="A", in_difficulty=100, served=60),
         ben("96", 2019, district="B", in_difficulty=300, served=None),
     ])
@@ -90,7 +90,7 @@ def test_reform_year_counts_each_person_once():
         data.append(ben("95", 2025, month=m, in_difficulty=500, served=250, emergency_cases=10, emergency_assisted=10))
     for m in range(7, 13):
         data.append(ben("96", 2025, month=m, lst="new", in_difficulty=1600, served=1000, emergency_cases=20, emergency_assisted=10))
-    con = build_warehouse(beneficiaries=data)
+    con = warehouse_from_rows(beneficiaries=data)
     assert value(con, "served_pct", "as_reported", "96", 2024) == (600, 1000, 60.0)
     assert value(con, "served_pct", "as_reported", "95", 2024) == (200, 500, 40.0)
     assert value(con, "served_pct", "current", "96", 2024)[:2] == (800, 1500)
@@ -105,7 +105,7 @@ def test_reform_year_counts_each_person_once():
 def test_province_row_not_added_to_district_rows_and_difference_is_warned():
     # Đồng Tháp 2022, disabled: province row 500/1000 and districts 300/600 + 200/380. The district
     # sum 500/980 is used (not 1000/1980), and the 1000 vs 980 difference is a warning.
-    con = build_warehouse(beneficiaries=[
+    con = warehouse_from_rows(beneficiaries=[
         ben("87", 2022, group="disabled", in_difficulty=1000, served=500),
         ben("87", 2022, group="disabled", district="Huyện Cao Lãnh", in_difficulty=600, served=300),
         ben("87", 2022, group="disabled", district="Huyện Lai Vung", in_difficulty=380, served=200),
@@ -118,7 +118,7 @@ def test_province_row_not_added_to_district_rows_and_difference_is_warned():
 
 def test_later_file_supersedes_the_same_key():
     # The correction file (lexically later) replaces the earlier 40/100 by 70/100.
-    con = build_warehouse(beneficiaries=[
+    con = warehouse_from_rows(beneficiaries=[
         {**ben("62", 2021, in_difficulty=100, served=40), "file_name": "2021_kontum.csv"},
         {**ben("62", 2021, in_difficulty=100, served=70), "file_name": "2021_kontum_dieu_chinh.csv"},
     ])
@@ -148,7 +148,7 @@ def test_facility_indicators_count_active_units_of_the_snapshot_year():
     # Active sa_* units: F1, F2 (F5 closed). Accessible 1/2 = 50 %; residents (100+50)/2 = 75.
     # Social-work scope (sa_*, health, education): F1, F2, F3; providing F1, F3 = 2/3.
     # Units with >= 1 social-work staff among the 4 active: F1, F3 = 50 %.
-    con = build_warehouse(facilities=facility_rows())
+    con = warehouse_from_rows(facilities=facility_rows())
     assert value(con, "facility_accessible_pct", "as_reported", "96", 2020) == (1, 2, 50.0)
     assert value(con, "facility_residents_avg", "as_reported", "96", 2020) == (150, 2, 75.0)
     assert value(con, "sw_service_units_pct", "as_reported", "96", 2020)[2] == pytest.approx(200 / 3)
@@ -176,7 +176,7 @@ def test_training_indicators():
     # sw_staff_trained_pct 2020 (national period from 2016), per unit: F1 has p1, p2, p5 trained but 2
     # social-work staff -> min(3, 2) = 2; F3 none of 3 -> 2 / (2 + 3) = 40 %. units_two_degree_pct
     # 2020: F1 has p2 (intermediate) and p5 (university) -> 1 of 4 active units = 25 %.
-    con = build_warehouse(facilities=facility_rows(), training=TRAINING)
+    con = warehouse_from_rows(facilities=facility_rows(), training=TRAINING)
     assert value(con, "staff_trained_per_year", "as_reported", "96", 2020) == (2, None, 2)
     assert value(con, "staff_trained_per_year", "as_reported", "96", 2019) == (1, None, 1)
     assert value(con, "family_trained_per_year", "as_reported", "96", 2020) == (1, None, 1)
@@ -185,7 +185,7 @@ def test_training_indicators():
 
 
 def test_indicator_values_grain_and_codes():
-    con = build_warehouse(beneficiaries=[ben("96", 2019, in_difficulty=10, served=5)], facilities=facility_rows())
+    con = warehouse_from_rows(beneficiaries=[ben("96", 2019, in_difficulty=10, served=5)], facilities=facility_rows())
     dupes = rows(con, "select indicator_code, geography, province_code, year, count(*) from marts.indicator_values group by all having count(*) > 1")
     assert dupes == []
     codes = {c for (c,) in rows(con, "select distinct province_code from marts.indicator_values")}
@@ -200,7 +200,7 @@ def test_trained_persons_count_at_their_unit_at_most_its_social_work_staff():
     people.append(training("Y1", "r1", "collaborator", "short_course", date(2020, 2, 1), facility="F3"))
     people.append(training("Y2", "r2", "staff", "short_course", date(2020, 2, 1), facility=None))
     people.append(training("Y3", "r3", "staff", "short_course", date(2020, 2, 1), facility="NOT_IN_ROSTER"))
-    con = build_warehouse(facilities=facility_rows(), training=people)
+    con = warehouse_from_rows(facilities=facility_rows(), training=people)
     assert value(con, "sw_staff_trained_pct", "as_reported", "96", 2020) == (3, 5, 60.0)
     assert rows(con, "select count(*) from marts.data_quality_warnings where check_name = 'pct_over_100'") == [(0,)]
     assert rows(con, "select province_code, year, indicator_code, figures from marts.data_quality_warnings "
@@ -211,7 +211,7 @@ def test_no_percentage_is_capped():
     # served 0 / in_difficulty 0 is no data; a percentage over 100 is published as computed (never
     # capped) and listed as an error: commune rows with served > in_difficulty cannot pass ingestion,
     # so the model is given such a row directly.
-    con = build_warehouse(beneficiaries=[ben("96", 2019, in_difficulty=100, served=150)])
+    con = warehouse_from_rows(beneficiaries=[ben("96", 2019, in_difficulty=100, served=150)])
     assert value(con, "served_pct", "as_reported", "96", 2019) == (150, 100, 150.0)
     (severity, figures), = rows(con, "select severity, figures from marts.data_quality_warnings "
                                      "where check_name = 'pct_over_100' and geography = 'as_reported'")

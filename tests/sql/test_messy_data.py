@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from tests.fixtures.model_warehouse import build_warehouse, rows, value
+from tests.fixtures.model_warehouse import rows, value, warehouse_from_rows
 
 
 def warnings(con, check):
@@ -37,7 +37,7 @@ def test_later_annual_report_replaces_the_units_monthly_rows():
                 emergency_assisted=10, in_difficulty=450, served=300) for m in range(1, 13)]
     data.append(ben("96", 2024, district="Huyện Cái Nước", file="2024_b_nam.csv", emergency_cases=120,
                     emergency_assisted=90, in_difficulty=500, served=400))
-    con = build_warehouse(beneficiaries=data)
+    con = warehouse_from_rows(beneficiaries=data)
     assert value(con, "emergency_timely_pct", "as_reported", "96", 2024) == (90, 120, 75.0)
     assert value(con, "served_pct", "as_reported", "96", 2024) == (400, 500, 80.0)
     (found,) = warnings(con, "annual_monthly_overlap")
@@ -53,7 +53,7 @@ def test_later_monthly_report_replaces_the_units_annual_row():
     data = [ben("96", 2024, district="Huyện Cái Nước", file="2024_a_nam.csv", emergency_cases=120, emergency_assisted=90)]
     data += [ben("96", 2024, month=m, district="Huyện Cái Nước", file="2024_b_thang.csv", emergency_cases=10,
                  emergency_assisted=10) for m in range(1, 4)]
-    con = build_warehouse(beneficiaries=data)
+    con = warehouse_from_rows(beneficiaries=data)
     assert value(con, "emergency_timely_pct", "as_reported", "96", 2024) == (30, 30, 100.0)
     months = rows(con, "select months_reported, is_complete_year from marts.indicator_values "
                        "where indicator_code = 'emergency_timely_pct' and geography = 'as_reported'")
@@ -74,7 +74,7 @@ def test_province_switching_to_district_rows_in_mid_year_loses_no_month():
     for m in range(7, 13):
         data.append(ben("74", 2024, month=m, district="Thành phố Thuận An", emergency_cases=5, emergency_assisted=2))
         data.append(ben("74", 2024, month=m, district="Thành phố Dĩ An", emergency_cases=5, emergency_assisted=3))
-    con = build_warehouse(beneficiaries=data)
+    con = warehouse_from_rows(beneficiaries=data)
     assert value(con, "emergency_timely_pct", "as_reported", "74", 2024) == (90, 120, 75.0)
     (found,) = warnings(con, "level_switch")
     assert found[:5] == ("as_reported", "old", "74", "Bình Dương", 2024)
@@ -88,7 +88,7 @@ def test_district_switching_to_commune_rows_in_mid_year_loses_no_month():
     data = [ben("96", 2024, month=m, district="Huyện Cái Nước", emergency_cases=4, emergency_assisted=4) for m in range(1, 7)]
     data += [ben("96", 2024, month=m, district="Huyện Cái Nước", commune="Xã Hưng Mỹ", emergency_cases=2,
                  emergency_assisted=1) for m in range(7, 13)]
-    con = build_warehouse(beneficiaries=data)
+    con = warehouse_from_rows(beneficiaries=data)
     assert value(con, "emergency_timely_pct", "as_reported", "96", 2024)[:2] == (30, 36)
     (found,) = warnings(con, "level_switch")
     assert json.loads(found[7]) == {"group_code": "elderly", "district": "huyện cái nước", "district_level_months": "1, 2, 3, 4, 5, 6",
@@ -104,7 +104,7 @@ def test_levels_resolved_per_province_as_named_before_the_merger():
     data = [ben("95", 2025, month=m, emergency_cases=10, emergency_assisted=10) for m in range(1, 7)]
     data += [ben("96", 2025, month=m, lst="new", district="Huyện Cái Nước", emergency_cases=20, emergency_assisted=10)
              for m in range(7, 13)]
-    con = build_warehouse(beneficiaries=data)
+    con = warehouse_from_rows(beneficiaries=data)
     assert value(con, "emergency_timely_pct", "current", "96", 2025)[:2] == (120, 180)
 
 
@@ -122,7 +122,7 @@ def test_empty_roster_cells_are_left_out_of_numerator_and_denominator():
     # one of those cells empty. Counting an empty cell as "no"/0 would give accessible 1/2 = 50 %,
     # residents 40/2 = 20, service units 1/2, staffed units 1/2. Left out: 1/1 = 100 %, 40/1 = 40,
     # 1/1, 1/1; units_two_degree_pct needs no cell and keeps both units (0/2).
-    con = build_warehouse(facilities=[
+    con = warehouse_from_rows(facilities=[
         facility("F1", residents=40, sw_staff=2),
         facility("F2", accessible=None, residents=None, social_work=None, sw_staff=None),
     ])
@@ -149,7 +149,7 @@ def test_training_record_with_empty_role_or_end_date_counts_nowhere():
     # p1 staff, completed 2020 -> 1 staff completion. p2 has no role, p3 no end date: neither counts
     # as staff (an empty role was counted as staff before), nor in sw_staff_trained_pct: F1 (2 social-
     # work staff) has 1 trained person = 50 %. Both are completeness warnings.
-    con = build_warehouse(
+    con = warehouse_from_rows(
         facilities=[facility("F1", sw_staff=2)],
         training=[training("R1", "p1", "staff", date(2020, 12, 1)),
                   training("R2", "p2", None, date(2020, 12, 1)),
@@ -168,7 +168,7 @@ def test_training_record_with_empty_role_or_end_date_counts_nowhere():
 def test_trained_persons_count_only_courses_ending_in_the_window():
     # Window of 2020 = national period 2016-2020. F1 has 3 social-work staff; p1 finished in 2015
     # (before the window), p2 in 2016, p3 in 2020, p3 again in 2019 (one person): 2 persons of 3 staff.
-    con = build_warehouse(
+    con = warehouse_from_rows(
         facilities=[facility("F1", sw_staff=3)],
         training=[training("R1", "p1", "staff", date(2015, 6, 1)), training("R2", "p2", "collaborator", date(2016, 6, 1)),
                   training("R3", "p3", "staff", date(2020, 6, 1)), training("R4", "p3", "staff", date(2019, 6, 1))],
@@ -188,7 +188,7 @@ def test_months_reported_and_complete_years():
             for y, last in ((2025, 12), (2026, 9)) for m in range(1, last + 1) if not (y == 2025 and m < 7)]
     data += [ben("62", 2025, month=m, in_difficulty=100, served=50, emergency_cases=1, emergency_assisted=1)
              for m in range(1, 7)]
-    con = build_warehouse(
+    con = warehouse_from_rows(
         beneficiaries=data,
         facilities=[{**facility("F1"), "province_code": "62"}, {**facility("F1", year=2026), "province_code": "51", "province_list": "new"}],
         training=[{**training("R1", "p1", "staff", date(2025, 3, 1)), "province_code": "62"},
@@ -219,11 +219,11 @@ def test_yoy_outliers_compare_complete_years_only():
     # allowance_recipients (Kon Tum, from 2025 the new Quảng Ngãi 51, in current geography):
     # 100, 101, 103, 104, 106 in 2021-2025: changes 1, 2, 1, 2 (median 1.5, MAD 0.5). September 2026
     # (9 months): 40, a change of -66 and a modified z-score of -91 if it were compared: it is not.
-    con = build_warehouse(beneficiaries=allowance_series({2021: 100, 2022: 101, 2023: 103, 2024: 104, 2025: 106}, (9, 40)))
+    con = warehouse_from_rows(beneficiaries=allowance_series({2021: 100, 2022: 101, 2023: 103, 2024: 104, 2025: 106}, (9, 40)))
     assert warnings(con, "yoy_outlier") == []
     # The same check flags a complete year: 150 in 2025 is a change of 46 (changes 1, 2, 1, 46:
     # median 1.5, MAD 0.5, z = 0.6745 * 44.5 / 0.5 = 60.0).
-    con = build_warehouse(beneficiaries=allowance_series({2021: 100, 2022: 101, 2023: 103, 2024: 104, 2025: 150}))
+    con = warehouse_from_rows(beneficiaries=allowance_series({2021: 100, 2022: 101, 2023: 103, 2024: 104, 2025: 150}))
     (found,) = warnings(con, "yoy_outlier")
     assert found[:6] == ("current", "new", "51", "Quảng Ngãi", 2025, "allowance_recipients")
     assert json.loads(found[7])["modified_z_score"] == 60.03
@@ -237,7 +237,7 @@ def test_no_outlier_where_the_counting_window_restarts():
     # = 4.05 -> outlier; 2021 (z = -6.07 if it were compared) is not.
     per_year = {2016: 1, 2017: 2, 2018: 1, 2019: 3, 2020: 1, 2021: 1, 2022: 8}
     people = [training(f"R{y}-{i}", f"p{y}-{i}", "staff", date(y, 12, 1)) for y, n in per_year.items() for i in range(n)]
-    con = build_warehouse(facilities=[facility("F1", sw_staff=10, year=y) for y in per_year], training=people)
+    con = warehouse_from_rows(facilities=[facility("F1", sw_staff=10, year=y) for y in per_year], training=people)
     assert [v for (v,) in rows(con, "select value from marts.indicator_values where indicator_code = 'sw_staff_trained_pct' "
                                      "and geography = 'current' order by year")] == [10, 30, 40, 70, 80, 10, 90]
     found = [w for w in warnings(con, "yoy_outlier") if w[5] == "sw_staff_trained_pct"]
@@ -253,7 +253,7 @@ def test_warning_names_both_province_lists():
     data = [ben("15", 2024, in_difficulty=100), ben("15", 2024, district="Huyện Trấn Yên", in_difficulty=90),
             ben("15", 2025, month=12, lst="new", in_difficulty=300),
             ben("15", 2025, month=12, lst="new", commune="Xã Bảo Hà", in_difficulty=280)]
-    con = build_warehouse(beneficiaries=data)
+    con = warehouse_from_rows(beneficiaries=data)
     found = [(w[1], w[2], w[3], w[4]) for w in warnings(con, "level_difference")]
     assert found == [("old", "15", "Yên Bái", 2024), ("new", "15", "Lào Cai", 2025)]
     messages = [w[8] for w in warnings(con, "level_difference")]
@@ -267,17 +267,17 @@ def test_units_of_an_old_province_are_not_missing_from_the_successors_december()
     # either geography. A new-list commune that stops in November is missing (1 of 2).
     data = [ben("95", 2025, month=m, commune=c, in_difficulty=10) for m in range(1, 7) for c in ("Xã A", "Xã B")]
     data += [ben("96", 2025, month=m, lst="new", commune="Xã C", in_difficulty=10) for m in range(7, 13)]
-    con = build_warehouse(beneficiaries=data)
+    con = warehouse_from_rows(beneficiaries=data)
     assert warnings(con, "incomplete_latest_month") == []
     data += [ben("96", 2025, month=m, lst="new", commune="Xã D", in_difficulty=10) for m in range(7, 12)]
-    con = build_warehouse(beneficiaries=data)
+    con = warehouse_from_rows(beneficiaries=data)
     found = [(w[0], w[2], json.loads(w[7])["units_missing"], json.loads(w[7])["units_reporting"])
              for w in warnings(con, "incomplete_latest_month")]
     assert found == [("as_reported", "96", 1, 2), ("current", "96", 1, 2)]
 
 
 def test_warning_columns():
-    con = build_warehouse(beneficiaries=[ben("96", 2019, in_difficulty=1)])
+    con = warehouse_from_rows(beneficiaries=[ben("96", 2019, in_difficulty=1)])
     columns = [c for (c,) in rows(con, "select column_name from information_schema.columns "
                                        "where table_schema = 'marts' and table_name = 'data_quality_warnings' order by ordinal_position")]
     assert columns == ["check", "check_name", "subject", "severity", "geography", "province_list", "province_code",
@@ -287,7 +287,7 @@ def test_warning_columns():
 def test_every_family_of_checks_gives_the_same_columns_in_the_same_order():
     # the mart stacks the intermediate int_warnings_* models by position: a model whose columns
     # were in another order would put, say, a province code under year without an error
-    con = build_warehouse(beneficiaries=[ben("96", 2019, in_difficulty=1)])
+    con = warehouse_from_rows(beneficiaries=[ben("96", 2019, in_difficulty=1)])
     shapes = {}
     for table, column, data_type in rows(
         con, "select table_name, column_name, data_type from information_schema.columns where table_schema = 'intermediate'"

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from models.seeds import resolve_plan_districts
-from tests.fixtures.model_warehouse import build_warehouse, rows
+from tests.fixtures.model_warehouse import rows, warehouse_from_rows
 
 COLUMNS = ("status", "actual_value", "actual_year", "baseline_value", "baseline_year", "progress_ratio",
            "required_annual_change", "projected_value", "status_reason")
@@ -46,7 +46,7 @@ def test_progress_time_runs_to_the_end_of_the_latest_month():
     # required: 100 * ((60/42)^(1/4.25) - 1) = 8.7546 % a year; projected: 42 * 1.067217^4.25 = 55.376
     data = [ben("51", 2025, lst="new", month=12, in_difficulty=1000, served=400)]
     data += [ben("51", 2026, lst="new", month=m, in_difficulty=1000, served=420) for m in range(1, 10)]
-    con = build_warehouse(beneficiaries=data, plans=[plan(code="62")],
+    con = warehouse_from_rows(beneficiaries=data, plans=[plan(code="62")],
                           plan_targets=[target("p-001", "served_pct", ">=", 60, (2026, 2030))])
     got = judged(con)["p-001"]
     assert got["status"] == "acceleration_needed"
@@ -66,7 +66,7 @@ def test_target_equal_to_its_baseline():
     # -0.013515, projected 48 * 0.986485^2 = 46.711.
     data = [ben("62", 2020, in_difficulty=1000, served=500, comprehensive=500),
             ben("62", 2023, in_difficulty=1000, served=480, comprehensive=500)]
-    con = build_warehouse(beneficiaries=data, plans=[plan()], plan_targets=[
+    con = warehouse_from_rows(beneficiaries=data, plans=[plan()], plan_targets=[
         target("p-001", "served_pct", ">", 50, (2021, 2025)),
         target("p-002", "comprehensive_pct", ">", 50, (2021, 2025)),
     ])
@@ -82,7 +82,7 @@ def test_target_equal_to_its_baseline():
 
 def test_no_pace_once_the_target_year_has_data():
     data = [ben("62", 2020, in_difficulty=100, served=40), ben("62", 2025, lst="new", in_difficulty=100, served=70)]
-    con = build_warehouse(beneficiaries=[{**d, "province_code": "51"} if d["province_list"] == "new" else d for d in data],
+    con = warehouse_from_rows(beneficiaries=[{**d, "province_code": "51"} if d["province_list"] == "new" else d for d in data],
                           plans=[plan()], plan_targets=[target("p-001", "served_pct", ">=", 60, (2021, 2025))])
     got = judged(con)["p-001"]
     assert (got["status"], got["required_annual_change"], got["projected_value"]) == ("achieved", None, None)
@@ -101,7 +101,7 @@ def test_per_year_mean_of_complete_years_and_its_reason():
                "end_date": date(y, 12, 1), "completed": True} for y, n in per_year.items() for i in range(n)]
     people += [{**people[0], "record_id": f"2025-{i}", "person_key": f"2025-{i}", "province_code": "51",
                 "province_list": "new", "end_date": date(2025, 9, 30)} for i in range(5)]
-    con = build_warehouse(training=people, plans=[plan()], plan_targets=[
+    con = warehouse_from_rows(training=people, plans=[plan()], plan_targets=[
         target("p-001", "staff_trained_per_year", ">=", 50, (2021, 2025), unit="people per year")])
     got = judged(con)["p-001"]
     assert (got["status"], got["actual_value"], got["actual_year"]) == ("acceleration_needed", 40.75, 2024)
@@ -125,7 +125,7 @@ def test_district_plan_resolves_to_one_official_district():
         plan("h", "87", "Đồng Tháp", "district", "Huyện Cao Lãnh"),
         plan("tp", "87", "Đồng Tháp", "district", "TP. Cao Lãnh"),
     ])).to_dicts()
-    con = build_warehouse(beneficiaries=data, plans=plans, plan_targets=[
+    con = warehouse_from_rows(beneficiaries=data, plans=plans, plan_targets=[
         target("h-001", "served_pct", ">=", 60, (2019, 2019), plan_id="h"),
         target("tp-001", "served_pct", ">=", 60, (2019, 2019), plan_id="tp"),
     ])

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from models.seeds import resolve_plan_districts
-from tests.fixtures.model_warehouse import build_warehouse, rows
+from tests.fixtures.model_warehouse import rows, warehouse_from_rows
 
 PLAN = "kt_test"
 SERVED = {2020: (400, 120, None), 2021: (430, None, None), 2023: (460, 90, 300)}
@@ -69,7 +69,7 @@ TARGETS = [
 
 @pytest.fixture(scope="module")
 def statuses():
-    con = build_warehouse(
+    con = warehouse_from_rows(
         beneficiaries=beneficiaries(),
         training=training(),
         plans=[{"plan_id": PLAN, "plan_level": "province", "province_code": "62", "province_name": "Kon Tum",
@@ -134,7 +134,7 @@ def test_actual_baseline_and_achievement(statuses):
 def test_conflicting_targets_judged_by_the_stricter():
     # The document states >= 38 and >= 45 for the same phase; actual 40 in 2020: the stricter (45)
     # decides: both rows not_achieved; each keeps its own achievement (40/38, 40/45).
-    con = build_warehouse(
+    con = warehouse_from_rows(
         beneficiaries=beneficiaries(),
         plans=[{"plan_id": PLAN, "plan_level": "province", "province_code": "62", "province_name": "Kon Tum",
                 "source_file": "test.txt"}],
@@ -158,7 +158,7 @@ def test_conflicting_targets_judged_by_the_stricter():
 def test_merged_province_judged_on_successor_after_reform():
     # Cà Mau plan, served >= 60 by 2025. 2024: Cà Mau alone 500/1000. 2025 (after 1 July): the new
     # Cà Mau (with Bạc Liêu) reports 1000/1600 = 62.5 % -> achieved on the successor province.
-    con = build_warehouse(
+    con = warehouse_from_rows(
         beneficiaries=[
             {"province_code": "96", "province_list": "old", "year": 2024, "month": None, "group_code": "elderly",
              "in_difficulty": 1000, "served": 500},
@@ -186,7 +186,7 @@ def test_district_plan_uses_only_its_district():
         return {"province_code": "74", "province_list": "old", "year": 2019, "month": None, "group_code": "other",
                 "district": district, "in_difficulty": 100, "served": served}
 
-    con = build_warehouse(
+    con = warehouse_from_rows(
         beneficiaries=[row("Thị xã Thuận An", 70), row("Thị xã Dĩ An", 10)],
         plans=resolve_plan_districts(pl.DataFrame([
             {"plan_id": "ta", "plan_level": "district", "province_code": "74", "province_name": "Bình Dương",
@@ -207,7 +207,7 @@ def test_district_plan_uses_only_its_district():
 
 def test_no_data_after_reform_is_judged_on_successor_basis():
     # A Cà Mau 2030 target without any data: the comparison would be with the merged province.
-    con = build_warehouse(
+    con = warehouse_from_rows(
         plans=[{"plan_id": "cm", "plan_level": "province", "province_code": "96", "province_name": "Cà Mau",
                 "source_file": "t.txt"}],
         plan_targets=[{**target("cm2030", "served_pct", ">=", 90, phase=(2026, 2030)), "plan_id": "cm"},

@@ -19,9 +19,9 @@ MODELS = load_models(PROJECT_ROOT / "dbt_like_sql")
 @pytest.fixture(scope="module")
 def built_columns() -> dict[str, list[tuple[str, str]]]:
     """(column, DuckDB type) of every SQL model as the runner builds it, by schema.name."""
-    from tests.fixtures.model_warehouse import build_warehouse
+    from tests.fixtures.model_warehouse import warehouse_from_rows
 
-    con = build_warehouse()
+    con = warehouse_from_rows()
     rows = con.execute(
         "select schema_name || '.' || table_name, column_name, data_type from duckdb_columns()"
         " where schema_name in ('staging', 'intermediate', 'marts') order by schema_name, table_name, column_index"

@@ -395,9 +395,9 @@ def test_real_models_document_every_column():
     # Every column of every real model is described by the data model (models/tables.py),
     # so analysts see a comment on each in duckdb_columns().
     from pipelines.config import PROJECT_ROOT
-    from tests.fixtures.model_warehouse import build_warehouse
+    from tests.fixtures.model_warehouse import warehouse_from_rows
 
-    con = build_warehouse()
+    con = warehouse_from_rows()
     models = load_models(PROJECT_ROOT / "dbt_like_sql")
     undocumented = {k: materialize(con, models[k]).undocumented_columns for k in topological_order(models)}
     assert {k: v for k, v in undocumented.items() if v} == {}
