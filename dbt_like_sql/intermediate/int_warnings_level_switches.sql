@@ -7,16 +7,17 @@ description: >
   and likewise a district whose rows are district-level in some months and commune-level
   in others (each month uses the finest level it has).
 */
-with level_months as (
+-- Only scopes with a coarse row can switch: the months are collected for those alone, not
+-- over every commune row of the history.
+with coarse_scopes as (
     select distinct
         province_list,
         province_code,
         '' as scope_key,
         year,
         group_code,
-        period_month,
-        report_level = 'province' as is_coarse,
     from intermediate.int_beneficiaries_levelled
+    where report_level = 'province'
 
     union
 
@@ -26,10 +27,45 @@ with level_months as (
         district_key as scope_key,
         year,
         group_code,
-        period_month,
-        report_level = 'district' as is_coarse,
     from intermediate.int_beneficiaries_levelled
-    where report_level in ('district', 'commune') and district_key <> ''
+    where report_level = 'district' and district_key <> ''
+),
+
+level_months as (
+    select distinct
+        l.province_list,
+        l.province_code,
+        '' as scope_key,
+        l.year,
+        l.group_code,
+        l.period_month,
+        l.report_level = 'province' as is_coarse,
+    from intermediate.int_beneficiaries_levelled as l
+    semi join coarse_scopes as c
+        on l.province_list = c.province_list
+        and l.province_code = c.province_code
+        and c.scope_key = ''
+        and l.year = c.year
+        and l.group_code = c.group_code
+
+    union
+
+    select distinct
+        l.province_list,
+        l.province_code,
+        l.district_key as scope_key,
+        l.year,
+        l.group_code,
+        l.period_month,
+        l.report_level = 'district' as is_coarse,
+    from intermediate.int_beneficiaries_levelled as l
+    semi join coarse_scopes as c
+        on l.province_list = c.province_list
+        and l.province_code = c.province_code
+        and l.district_key = c.scope_key
+        and l.year = c.year
+        and l.group_code = c.group_code
+    where l.report_level in ('district', 'commune') and l.district_key <> ''
 ),
 
 level_periods as (
