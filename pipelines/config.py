@@ -72,6 +72,21 @@ REPORT_KINDS = ("xlsx", "html", "pdf")
 """The scorecards published with each build, by file extension."""
 
 
+DEFAULT_MEMORY_LIMIT = "2GB"
+"""DuckDB's ``memory_limit`` for a build's connections unless ``TGXH_MEMORY_LIMIT`` says otherwise."""
+
+
+def _memory_limit(value: str) -> str:
+    """A memory size DuckDB reads (``2GB``, ``512MiB``, ``80%``), else ConfigError."""
+    import duckdb
+
+    try:
+        duckdb.connect(config={"memory_limit": value}).close()
+    except duckdb.Error:
+        raise ConfigError("TGXH_MEMORY_LIMIT", repr(value), "not a memory size DuckDB reads (e.g. 2GB, 512MiB, 80%)") from None
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """The settings of docs/contract.md §1, with paths made absolute; where the
@@ -91,6 +106,9 @@ class Settings:
     """``TGXH_ALLOW_WITHDRAWAL=1``: a build may withdraw more than half of a source's files."""
     engine: str = ENGINES[0]
     """``TGXH_ENGINE``: where the SQL models run (``duckdb`` or ``spark``)."""
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    """``TGXH_MEMORY_LIMIT``: DuckDB's ``memory_limit`` on a build's connections (``2GB``,
+    ``80%``...); beyond it DuckDB spills into the run's ``.build/<run_id>.tmp/``."""
 
     @classmethod
     def from_env(
@@ -123,6 +141,7 @@ class Settings:
             settle_seconds=_seconds("TGXH_SETTLE_SECONDS", env.get("TGXH_SETTLE_SECONDS") or "0"),
             allow_withdrawal=env.get("TGXH_ALLOW_WITHDRAWAL", "").strip().lower() in TRUE_VALUES,
             engine=chosen,
+            memory_limit=_memory_limit(env.get("TGXH_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT),
         )
 
     def source_dir(self, source: str) -> Path:

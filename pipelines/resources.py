@@ -328,10 +328,6 @@ _ENDED_AT_EXIT: set[str] = set()
 WORKING_FILE_CONFIG = {"checkpoint_threshold": "1GB"}
 """DuckDB settings of a run's working file (see ``WarehouseResource.connect``)."""
 
-DEFAULT_MEMORY_LIMIT = "2GB"
-"""DuckDB's ``memory_limit`` for a run's connections, unless the resource sets another."""
-
-
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse of one run. Unset fields fall back to docs/contract.md §1's variables.
 
@@ -341,10 +337,11 @@ class WarehouseResource(dg.ConfigurableResource):
     warehouse: str | None = None
     pii_salt: str | None = None
     reports_dir: str | None = None
-    memory_limit: str = DEFAULT_MEMORY_LIMIT
-    """DuckDB's ``memory_limit`` (``'2GB'``, ``'80%'``...) on a run's connections: beyond it
-    DuckDB spills the intermediate results of big joins, windows and aggregations into
-    ``.build/<run_id>.tmp/``, so a build's memory is bounded whatever the history holds."""
+    memory_limit: str | None = None
+    """DuckDB's ``memory_limit`` (``'2GB'``, ``'80%'``...) on a run's connections, else
+    ``TGXH_MEMORY_LIMIT`` (default 2GB): beyond it DuckDB spills the intermediate results of
+    big joins, windows and aggregations into ``.build/<run_id>.tmp/``, so a build's memory
+    is bounded whatever the history holds."""
 
     def settings(self) -> Settings:
         return Settings.from_env(self.raw_dir, self.warehouse, self.pii_salt, self.reports_dir)
@@ -461,7 +458,8 @@ class WarehouseResource(dg.ConfigurableResource):
         """DuckDB settings of a run's connections: the working file's, the memory limit,
         and the run's spill folder (removed with the run's other files)."""
         spill = self.working_path(run_id).with_suffix(".tmp")
-        return {**WORKING_FILE_CONFIG, "memory_limit": self.memory_limit, "temp_directory": str(spill)}
+        limit = self.memory_limit or self.settings().memory_limit
+        return {**WORKING_FILE_CONFIG, "memory_limit": limit, "temp_directory": str(spill)}
 
     def publish(self, context) -> Path:
         """Record the build and move the working file over the published warehouse

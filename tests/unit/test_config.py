@@ -177,3 +177,21 @@ def test_a_settle_time_that_is_not_seconds_is_a_one_line_error(value):
     with pytest.raises(ConfigError, match=rf"^TGXH_SETTLE_SECONDS='{value}': not a number of seconds"):
         Settings.from_env(environ={"TGXH_SETTLE_SECONDS": value, "TGXH_PII_SALT": "s"})
     assert Settings.from_env(environ={"TGXH_SETTLE_SECONDS": "2.5", "TGXH_PII_SALT": "s"}).settle_seconds == 2.5
+
+
+@pytest.mark.parametrize("value", ["lots", "2 parsecs"])
+def test_a_memory_limit_duckdb_cannot_read_is_a_one_line_error(value):
+    with pytest.raises(ConfigError, match=rf"^TGXH_MEMORY_LIMIT='{value}': not a memory size DuckDB reads"):
+        Settings.from_env(environ={"TGXH_MEMORY_LIMIT": value, "TGXH_PII_SALT": "s"})
+    assert Settings.from_env(environ={"TGXH_PII_SALT": "s"}).memory_limit == "2GB"
+    assert Settings.from_env(environ={"TGXH_MEMORY_LIMIT": "512MiB", "TGXH_PII_SALT": "s"}).memory_limit == "512MiB"
+
+
+def test_the_memory_limit_reaches_a_builds_connections(monkeypatch, tmp_path):
+    from pipelines.resources import WarehouseResource
+
+    monkeypatch.setenv("TGXH_MEMORY_LIMIT", "700MB")
+    resource = WarehouseResource(warehouse=str(tmp_path / "w.duckdb"), pii_salt="s")
+    assert resource.duckdb_config("run")["memory_limit"] == "700MB"
+    assert WarehouseResource(warehouse=str(tmp_path / "w.duckdb"), pii_salt="s",
+                             memory_limit="1GB").duckdb_config("run")["memory_limit"] == "1GB"
