@@ -43,10 +43,12 @@ import hashlib
 import logging
 import os
 import stat
+import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -485,14 +487,39 @@ class _Chunking:
     pii_salt: str
 
 
+STAGE = "__ingest_chunks"
+"""Alias of the database where a file read in chunks is staged (``_staging``)."""
+REJECTED_COLUMNS = ("source", "file_name", "row_number", "column_name", "reason", "line_number")
+
+
+@contextmanager
+def _staging(con: duckdb.DuckDBPyConnection, spec: Source) -> Iterator[tuple[str, str]]:
+    """Two empty tables, for the raw rows and the rejected rows of one file, in a DuckDB
+    database of their own in a temporary folder, attached to ``con`` while the block runs
+    (then detached and deleted). Rows appended to a table inside one open transaction stay
+    in memory until it commits, so a file read in chunks is written there chunk by chunk
+    (each insert committed) and copied into the warehouse in one transaction at its end:
+    memory follows the chunk, and the file is still written whole or not at all."""
+    with tempfile.TemporaryDirectory(prefix="tgxh-ingest-") as folder:
+        con.execute(f"attach ? as {STAGE}", [str(Path(folder) / "chunks.duckdb")])
+        try:
+            loaded, rejected = f"{STAGE}.loaded", f"{STAGE}.rejected"
+            con.execute(f"create table {loaded} as from {spec.table} limit 0")
+            con.execute(f"create table {rejected} as select {', '.join(REJECTED_COLUMNS)} from audit.rejected_rows limit 0")
+            yield loaded, rejected
+        finally:
+            con.execute(f"detach {STAGE}")
+
+
 def _load_chunks(con: duckdb.DuckDBPyConnection, spec: Source, item: _Prepared, result: FileResult,
-                 chunking: _Chunking) -> None:
-    """Read, check and insert a file chunk by chunk (inside the caller's transaction) and
-    fill in ``result``. The two rules that look at the whole file (``apply_rules_batch``):
+                 chunking: _Chunking, stage: tuple[str, str]) -> None:
+    """Read and check a file chunk by chunk into the ``stage`` tables (raw rows, rejected
+    rows; see ``_staging``) and fill in ``result``. The two rules that look at the whole
+    file (``apply_rules_batch``):
 
     * a boolean column that marks true with ``x`` first in a later chunk: the chunks
       before it read its empty cells as empty, so the file is read again from its start
-      with the convention known (its rows inserted so far are deleted);
+      with the convention known (the rows staged so far are dropped);
     * duplicate keys: each chunk gives the hash of its rows' keys; at the end of the file
       the rows whose hash another row has too (usually none) are read again, together,
       and checked as one file, which gives them the messages of reading it whole (the
@@ -500,6 +527,7 @@ def _load_chunks(con: duckdb.DuckDBPyConnection, spec: Source, item: _Prepared, 
     """
     path, listed, encoding = item.chunked
     name = item.name
+    staged_rows, staged_rejections = stage
 
     def chunks() -> Iterator[RawTable]:
         return read_csv_chunks(_file_blocks(path, listed, item.sha), encoding, spec, chunking.chunk_chars)
@@ -521,37 +549,34 @@ def _load_chunks(con: duckdb.DuckDBPyConnection, spec: Source, item: _Prepared, 
             if new and i > 0:
                 break
             rows, rejections = _file_rows(spec, name, split)
-            _insert(con, spec.table, rows)
-            _insert(con, "audit.rejected_rows", rejections)
+            _insert(con, staged_rows, rows)
+            _insert(con, staged_rejections, rejections)
             first = first or table
             numbering_skipped = numbering_skipped or table.numbering_row_skipped
             rows_read, loaded, rejected = rows_read + table.frame.height, loaded + rows.height, rejected + rejections.height
         else:
             break
-        con.execute(f"delete from {spec.table} where file_name = ?", [name])
-        con.execute("delete from audit.rejected_rows where source = ? and file_name = ?", [spec.name, name])
+        for staged in stage:
+            con.execute(f"delete from {staged}")
     keys = pl.concat(so_far.keys) if so_far.keys else pl.DataFrame(schema={"__hash": pl.UInt64, ROW_NUMBER: pl.Int32})
     candidates = keys.filter(pl.col("__hash").is_duplicated()).select(ROW_NUMBER)
+    del keys, so_far
     if candidates.height:
         frame = pl.concat([t.frame.join(candidates, on=ROW_NUMBER, how="semi") for t in chunks()])
         rows, rejections = _file_rows(spec, name, check(frame, uses_x, None))
         con.register("__candidates", _Arrow(candidates))
         try:
-            ((gone_loaded,),) = con.execute(
-                f"delete from {spec.table} where file_name = ? and row_number in (select row_number from __candidates)",
-                [name],
-            ).fetchall()
-            ((gone_rejected,),) = con.execute(
-                "delete from audit.rejected_rows where source = ? and file_name = ?"
-                " and row_number in (select row_number from __candidates)",
-                [spec.name, name],
-            ).fetchall()
+            gone = [
+                con.execute(f"delete from {staged} where row_number in (select row_number from __candidates)")
+                .fetchall()[0][0]
+                for staged in stage
+            ]
         finally:
             con.unregister("__candidates")
-        _insert(con, spec.table, rows)
-        _insert(con, "audit.rejected_rows", rejections)
-        loaded += rows.height - gone_loaded
-        rejected += rejections.height - gone_rejected
+        _insert(con, staged_rows, rows)
+        _insert(con, staged_rejections, rejections)
+        loaded += rows.height - gone[0]
+        rejected += rejections.height - gone[1]
     assert first is not None  # a text has at least one chunk
     first.numbering_row_skipped = numbering_skipped
     notes = first.notes()
@@ -679,9 +704,9 @@ class _Writer:
         return result, None
 
     def stream(self, item: _Prepared, chunking: _Chunking) -> tuple[FileResult, pl.DataFrame | None] | None:
-        """Read, check and write a file chunk by chunk, in one transaction of its own (so
-        it is written whole or not at all), with the rows and messages reading it whole
-        gives (see ``_load_chunks``). Returns its result and its first rejected rows; None
+        """Read and check a file chunk by chunk (see ``_load_chunks``) and write it in one
+        transaction of its own (so it is written whole or not at all), with the rows and
+        messages reading it whole gives. Returns its result and its first rejected rows; None
         when it changed while it was read (``item.deferred`` then says so)."""
         assert item.chunked is not None
         self.flush()
@@ -689,11 +714,15 @@ class _Writer:
         earlier = self.ledger.get(name)
         result = FileResult(self.spec.name, name, item.sha, LOADED)
         try:
-            with transaction(self.con):
-                self._record(name, result)
-                self._delete_replaced()
-                _load_chunks(self.con, self.spec, item, result, chunking)
-                self._insert_ledger()
+            with _staging(self.con, self.spec) as stage:
+                _load_chunks(self.con, self.spec, item, result, chunking, stage)
+                with transaction(self.con):
+                    self._record(name, result)
+                    self._delete_replaced()
+                    self.con.execute(f"insert into {self.spec.table} from {stage[0]}")
+                    columns = ", ".join(REJECTED_COLUMNS)
+                    self.con.execute(f"insert into audit.rejected_rows ({columns}) select {columns} from {stage[1]}")
+                    self._insert_ledger()
         except (FileRejected, pl.exceptions.PolarsError, _Changed, _Unreadable) as exc:
             self._clear()
             self.ledger.pop(name, None)
