@@ -45,6 +45,7 @@ import os
 import stat
 import tempfile
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -488,7 +489,7 @@ class _Chunking:
 
 
 STAGE = "__ingest_chunks"
-"""Alias of the database where a file read in chunks is staged (``_staging``)."""
+"""Start of the alias of the database where a file read in chunks is staged (``_staging``)."""
 REJECTED_COLUMNS = ("source", "file_name", "row_number", "column_name", "reason", "line_number")
 
 
@@ -501,14 +502,15 @@ def _staging(con: duckdb.DuckDBPyConnection, spec: Source) -> Iterator[tuple[str
     (each insert committed) and copied into the warehouse in one transaction at its end:
     memory follows the chunk, and the file is still written whole or not at all."""
     with tempfile.TemporaryDirectory(prefix="tgxh-ingest-") as folder:
-        con.execute(f"attach ? as {STAGE}", [str(Path(folder) / "chunks.duckdb")])
+        alias = f"{STAGE}_{uuid.uuid4().hex}"  # connections of one process share their attached databases
+        con.execute(f"attach ? as {alias}", [str(Path(folder) / "chunks.duckdb")])
         try:
-            loaded, rejected = f"{STAGE}.loaded", f"{STAGE}.rejected"
+            loaded, rejected = f"{alias}.loaded", f"{alias}.rejected"
             con.execute(f"create table {loaded} as from {spec.table} limit 0")
             con.execute(f"create table {rejected} as select {', '.join(REJECTED_COLUMNS)} from audit.rejected_rows limit 0")
             yield loaded, rejected
         finally:
-            con.execute(f"detach {STAGE}")
+            con.execute(f"detach {alias}")
 
 
 def _load_chunks(con: duckdb.DuckDBPyConnection, spec: Source, item: _Prepared, result: FileResult,

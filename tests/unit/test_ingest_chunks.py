@@ -169,3 +169,24 @@ def test_a_file_read_in_chunks_replaces_its_earlier_version(tmp_path):
     assert_reconciled(con)
     assert ledger(con) == [("b.csv", "loaded", 1, 1, 0, None)]
     assert con.execute("select in_difficulty from raw.beneficiaries").fetchall() == [(3,)]
+
+
+def test_a_crash_while_the_file_is_copied_in_leaves_nothing_of_it_and_no_staging(tmp_path, monkeypatch):
+    import tempfile
+
+    folder = landing(tmp_path, {"b.csv": HEAD + FILLER})
+    con = duckdb.connect()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+
+    def crash(self):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loader._Writer, "_insert_ledger", crash)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest_source(con, "beneficiaries", folder, SALT, chunked_bytes=0, chunk_chars=40)
+    assert con.execute("select count(*) from raw.beneficiaries").fetchone() == (0,)
+    assert con.execute("select count(*) from audit.ingested_files").fetchone() == (0,)
+    assert list((tmp_path / "tmp").iterdir()) == []  # the staging database is gone
+    assert con.execute("select count(*) from duckdb_databases() where starts_with(database_name, ?)",
+                       [loader.STAGE]).fetchone() == (0,)
