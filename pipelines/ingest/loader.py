@@ -34,7 +34,10 @@ is what the SQL models' state reads (pipelines/sql/state.py).
 
 Files are checked and written in batches, a batch in one transaction, so a file is
 written whole or not at all; worker threads read and check the next batches while the
-current one is written.
+current one is written. A CSV file larger than ``CHUNKED_BYTES`` is read, checked and
+staged in chunks (memory follows the chunk, not the file) and written in a transaction of
+its own, with the rows, messages and line numbers that reading it whole gives
+(``_Writer.stream``).
 """
 
 from __future__ import annotations

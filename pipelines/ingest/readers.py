@@ -15,6 +15,9 @@ lines is rejected). Lines without a quote character are split by polars; only li
 holding a quote go through Python's ``csv`` module (in Excel's quoting rules, a quote
 inside an unquoted cell, ``Nhà 12" ABC``, is a plain character).
 
+A large CSV is read in chunks of lines (``read_csv_chunks``), after ``CsvScan`` made the
+checks that need its whole bytes; the rows are those of reading it whole.
+
 Nothing is typed here: every cell stays text (NFC, stripped, empty -> null).
 A file that cannot be read raises ``FileRejected`` with a readable message.
 
