@@ -190,3 +190,24 @@ def test_a_crash_while_the_file_is_copied_in_leaves_nothing_of_it_and_no_staging
     assert list((tmp_path / "tmp").iterdir()) == []  # the staging database is gone
     assert con.execute("select count(*) from duckdb_databases() where starts_with(database_name, ?)",
                        [loader.STAGE]).fetchone() == (0,)
+
+
+def test_a_file_changed_between_its_scan_and_its_reading_is_deferred(tmp_path, monkeypatch):
+    folder = landing(tmp_path, {"b.csv": HEAD + FILLER})
+    real = loader._scan
+
+    def scan_then_append(entry, name, spec):
+        item = real(entry, name, spec)
+        with (folder / "b.csv").open("a", encoding="utf-8") as fh:  # still being uploaded
+            fh.write("Cà Mau,2030,1,elderly,1\n")
+        return item
+
+    monkeypatch.setattr(loader, "_scan", scan_then_append)
+    con = duckdb.connect()
+    report = ingest_source(con, "beneficiaries", folder, SALT, chunked_bytes=0, chunk_chars=40)
+    assert [(f.status, f.message) for f in report.files] == [("deferred", loader.CHANGED_MESSAGE)]
+    assert ledger(con) == [("b.csv", "deferred", 0, 0, 0, loader.CHANGED_MESSAGE)]
+    assert con.execute("select count(*) from raw.beneficiaries").fetchone() == (0,)
+    monkeypatch.setattr(loader, "_scan", real)
+    ingest_source(con, "beneficiaries", folder, SALT, chunked_bytes=0, chunk_chars=40)
+    assert ledger(con) == [("b.csv", "loaded", FILL + 1, FILL + 1, 0, None)]
