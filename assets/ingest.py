@@ -63,10 +63,15 @@ def _keys_repeated(con, source: str, files: list[str]) -> pl.DataFrame:
     within a file sees one range at a time; this query sees the whole file."""
     key = SOURCE_SPECS[source].raw_key
     columns = ", ".join(f'"{c}"' for c in key)
+    # grouped by a hash of the key first: a group per distinct key of millions of rows
+    # would cost gigabytes; the rows whose hash repeats are then grouped by their key
+    table = qualified_name("raw", source)
     repeated = con.sql(
-        f"select {columns}, count(*) as n from {qualified_name('raw', source)}"
-        " where list_contains(?::varchar[], file_name) group by all having count(*) > 1",
-        params=[files],
+        f"select {columns}, count(*) as n from {table} where list_contains(?::varchar[], file_name)"
+        f" and hash({columns}) in (select hash({columns}) from {table}"
+        " where list_contains(?::varchar[], file_name) group by all having count(*) > 1)"
+        " group by all having count(*) > 1",
+        params=[files, files],
     ).pl()
     return repeated.select(
         pl.lit("DataFrameSchema").alias("schema_context"),
