@@ -2,10 +2,13 @@
 file ledger ``audit.ingested_files`` and the rejections ``audit.rejected_rows``."""
 
 
+from dataclasses import dataclass
+
 import dagster as dg
 import polars as pl
 
 from assets._common import preview_md
+from models.sources import SOURCES as SOURCE_SPECS
 from pipelines.config import SOURCES
 from pipelines.duck import qualified_name
 from pipelines.ingest import IngestReport, WithdrawalRefused, ingest_source
@@ -20,23 +23,63 @@ DESCRIPTIONS = {
 NO_REJECTIONS = "no_rejected_rows"
 RAW_CONTRACT = "raw_contract"
 CONTRACT_BATCH_ROWS = 1_000_000
-"""Rows validated at once by the contract check (whole files; bounds its memory)."""
+"""Rows validated at once by the contract check (bounds its memory): files together up to
+about this many rows, a file with more rows in ranges of this many row numbers."""
+ALL_ROWS = (0, 2**31 - 1)
 
 
-def _file_batches(report: IngestReport) -> list[list[str]]:
+@dataclass(frozen=True)
+class _Batch:
+    files: list[str]
+    rows: tuple[int, int] = ALL_ROWS
+    """The range of row numbers checked (a file with more than ``CONTRACT_BATCH_ROWS``)."""
+
+
+def _file_batches(report: IngestReport) -> list[_Batch]:
     """The files loaded in this run, in batches of about ``CONTRACT_BATCH_ROWS`` rows
     (none when the run loaded no file)."""
-    batches: list[list[str]] = []
+    batches: list[_Batch] = []
     rows = 0
     for f in sorted(report.files, key=lambda f: f.file_name):
         if f.status != "loaded" or not f.recorded:
             continue
-        if not batches or (batches[-1] and rows + f.rows_loaded > CONTRACT_BATCH_ROWS):
-            batches.append([])
+        if f.rows_read > CONTRACT_BATCH_ROWS:
+            batches += [_Batch([f.file_name], (first, first + CONTRACT_BATCH_ROWS - 1))
+                        for first in range(1, f.rows_read + 1, CONTRACT_BATCH_ROWS)]
+            continue
+        if not batches or batches[-1].rows != ALL_ROWS or (
+            batches[-1].files and rows + f.rows_loaded > CONTRACT_BATCH_ROWS
+        ):
+            batches.append(_Batch([]))
             rows = 0
-        batches[-1].append(f.file_name)
+        batches[-1].files.append(f.file_name)
         rows += f.rows_loaded
     return batches
+
+
+def _keys_repeated(con, source: str, files: list[str]) -> pl.DataFrame:
+    """The keys held by more than one row of ``files``, failure cases in pandera's shape:
+    these files are validated in ranges of rows, so pandera's check that keys are unique
+    within a file sees one range at a time; this query sees the whole file."""
+    key = SOURCE_SPECS[source].raw_key
+    columns = ", ".join(f'"{c}"' for c in key)
+    # grouped by a hash of the key first: a group per distinct key of millions of rows
+    # would cost gigabytes; the rows whose hash repeats are then grouped by their key
+    table = qualified_name("raw", source)
+    repeated = con.sql(
+        f"select {columns}, count(*) as n from {table} where list_contains(?::varchar[], file_name)"
+        f" and hash({columns}) in (select hash({columns}) from {table}"
+        " where list_contains(?::varchar[], file_name) group by all having count(*) > 1)"
+        " group by all having count(*) > 1",
+        params=[files, files],
+    ).pl()
+    return repeated.select(
+        pl.lit("DataFrameSchema").alias("schema_context"),
+        pl.lit(", ".join(key)).alias("column"),
+        pl.lit("keys unique within the file").alias("check"),
+        pl.concat_str([pl.col(c).cast(pl.String) for c in key], separator=", ", ignore_nulls=False)
+        .alias("failure_case"),
+    )
 
 
 def _contract_check(con, source: str, report: IngestReport) -> dg.AssetCheckResult:
@@ -51,16 +94,23 @@ def _contract_check(con, source: str, report: IngestReport) -> dg.AssetCheckResu
     from models.schemas import RAW_SCHEMAS
 
     checked, failures = 0, []
-    for files in batches:
+    for batch in batches:
         frame = con.sql(
-            f"select * from {qualified_name('raw', source)} where list_contains(?::varchar[], file_name)",
-            params=[files],
+            f"select * from {qualified_name('raw', source)} where list_contains(?::varchar[], file_name)"
+            " and row_number between ? and ?",
+            params=[batch.files, *batch.rows],
         ).pl()
         checked += frame.height
         try:
             RAW_SCHEMAS[source].validate(frame, lazy=True)
         except pandera.errors.SchemaErrors as errors:
             failures.append(errors.failure_cases)
+        del frame
+    in_ranges = sorted({f for b in batches if b.rows != ALL_ROWS for f in b.files})
+    if in_ranges:
+        repeated = _keys_repeated(con, source, in_ranges)
+        if repeated.height:
+            failures.append(repeated)
     if failures:
         cases = pl.concat(failures, how="diagonal_relaxed")
         return dg.AssetCheckResult(

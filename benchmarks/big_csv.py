@@ -30,8 +30,9 @@ import json, sys, time
 from pathlib import Path
 import duckdb
 from pipelines.ingest import ingest_source
+from pipelines.resources import WORKING_FILE_CONFIG
 folder, db = Path(sys.argv[1]), sys.argv[2]
-con = duckdb.connect(db)
+con = duckdb.connect(db, config=WORKING_FILE_CONFIG)  # as a build's working file
 started = time.perf_counter()
 report = ingest_source(con, "beneficiaries", folder, "big-csv-benchmark-salt")
 con.close()

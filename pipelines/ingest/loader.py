@@ -34,7 +34,10 @@ is what the SQL models' state reads (pipelines/sql/state.py).
 
 Files are checked and written in batches, a batch in one transaction, so a file is
 written whole or not at all; worker threads read and check the next batches while the
-current one is written.
+current one is written. A CSV file larger than ``CHUNKED_BYTES`` is read, checked and
+staged in chunks (memory follows the chunk, not the file) and written in a transaction of
+its own, with the rows, messages and line numbers that reading it whole gives
+(``_Writer.stream``).
 """
 
 from __future__ import annotations
@@ -43,9 +46,13 @@ import hashlib
 import logging
 import os
 import stat
+import tempfile
 import time
+import uuid
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -63,8 +70,16 @@ from models.sources import (
 )
 from pipelines.duck import transaction
 from pipelines.ingest.provinces import ProvinceResolver, default_resolver
-from pipelines.ingest.readers import FileRejected, read_file, unsupported_type
-from pipelines.ingest.rules import apply_rules_batch
+from pipelines.ingest.readers import (
+    ROW_NUMBER,
+    CsvScan,
+    FileRejected,
+    RawTable,
+    read_csv_chunks,
+    read_file,
+    unsupported_type,
+)
+from pipelines.ingest.rules import FileSoFar, Split, apply_rules_batch
 
 log = logging.getLogger(__name__)
 
@@ -259,10 +274,19 @@ class _Unreadable(Exception):
     """A file that cannot be opened as a regular file."""
 
 
-def _read_regular_file(path: Path) -> tuple[bytes, tuple[int, int], tuple[int, int]]:
-    """The bytes of a regular file and its (size, mtime) before and after reading,
-    opened without following a symbolic link (so a file swapped for a link after listing
-    is not followed either) and without blocking on a FIFO."""
+class _Changed(Exception):
+    """A file changed (or went) while the build read it."""
+
+
+CHANGED_MESSAGE = "changed while the build read it (still being written?): deferred to the next build"
+READ_BLOCK = 1 << 20
+"""Bytes read at a time from a file read in chunks."""
+
+
+def _open_regular_file(path: Path):
+    """A regular file opened for reading, without following a symbolic link (so a file
+    swapped for a link after listing is not followed either) and without blocking on a
+    FIFO, and its (size, mtime) when opened."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
@@ -270,13 +294,41 @@ def _read_regular_file(path: Path) -> tuple[bytes, tuple[int, int], tuple[int, i
         if path.is_symlink():
             raise _Unreadable(SYMLINK_MESSAGE) from None
         raise _Unreadable(f"cannot open the file: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as fh:
-        before = os.fstat(fh.fileno())
-        if not stat.S_ISREG(before.st_mode):
-            raise _Unreadable("not a regular file: not read")
+    fh = os.fdopen(fd, "rb")
+    before = os.fstat(fh.fileno())
+    if not stat.S_ISREG(before.st_mode):
+        fh.close()
+        raise _Unreadable("not a regular file: not read")
+    return fh, (before.st_size, before.st_mtime_ns)
+
+
+def _read_regular_file(path: Path) -> tuple[bytes, tuple[int, int], tuple[int, int]]:
+    """The bytes of a regular file and its (size, mtime) before and after reading."""
+    fh, before = _open_regular_file(path)
+    with fh:
         data = fh.read()
         after = os.fstat(fh.fileno())
-    return data, (before.st_size, before.st_mtime_ns), (after.st_size, after.st_mtime_ns)
+    return data, before, (after.st_size, after.st_mtime_ns)
+
+
+def _file_blocks(path: Path, listed: tuple[int, int], sha: str | None = None) -> Iterator[bytes]:
+    """The bytes of a regular file in blocks of ``READ_BLOCK``; after the last, ``_Changed``
+    if its size or modification time is not the ``listed`` one or (``sha``) its SHA-256
+    is not that."""
+    fh, before = _open_regular_file(path)
+    digest = hashlib.sha256() if sha is not None else None
+    size = 0
+    with fh:
+        while block := fh.read(READ_BLOCK):
+            size += len(block)
+            if digest is not None:
+                digest.update(block)
+            yield block
+        after = os.fstat(fh.fileno())
+    if before != listed or (after.st_size, after.st_mtime_ns) != listed or size != listed[0]:
+        raise _Changed(CHANGED_MESSAGE)
+    if digest is not None and digest.hexdigest() != sha:
+        raise _Changed(CHANGED_MESSAGE)
 
 
 def _ledger_name(name: str) -> tuple[str, str | None]:
@@ -313,14 +365,42 @@ class _Prepared:
     unreadable: str | None = None
     deferred: str | None = None
     processed: tuple[FileResult, pl.DataFrame | None, pl.DataFrame | None] | None = None
+    chunked: tuple[Path, tuple[int, int], str] | None = None
+    """A file read in chunks: its path, listed (size, mtime) and encoding (``_Writer.stream``)."""
 
     @property
     def readable(self) -> bool:
         return self.not_read is None and self.unreadable is None and self.deferred is None
 
 
-def _read(entry: Entry, settled_before_ns: int | None) -> _Prepared:
-    """Read and hash an entry (or say why it is not read or deferred)."""
+CHUNKED_BYTES = 64 << 20
+"""A CSV file larger than this is read and checked in chunks (see ``_Writer.stream``)."""
+CHUNK_CHARS = 16 << 20
+"""Characters of a chunk (about: a chunk ends at a line end)."""
+
+
+def _scan(entry: Entry, name: str, spec: Source) -> _Prepared:
+    """Hash a file to read in chunks, making the checks that need its whole bytes
+    (``CsvScan``) on the way, without keeping them."""
+    listed = (entry.size, entry.mtime_ns)
+    digest, scan = hashlib.sha256(), CsvScan()
+    try:
+        for block in _file_blocks(entry.path, listed):
+            digest.update(block)
+            scan.feed(block)
+    except _Changed as exc:
+        return _Prepared(name, digest.hexdigest(), deferred=str(exc))
+    item = _Prepared(name, digest.hexdigest())
+    try:
+        item.chunked = entry.path, listed, scan.encoding()
+    except FileRejected as exc:
+        item.processed = FileResult(spec.name, name, item.sha, REJECTED, message=str(exc)), None, None
+    return item
+
+
+def _read(entry: Entry, settled_before_ns: int | None, spec: Source, chunked_bytes: int) -> _Prepared:
+    """Read and hash an entry (or say why it is not read or deferred); a CSV file larger
+    than ``chunked_bytes`` is only hashed and scanned, to be read in chunks."""
     path = entry.path
     name, _ = _ledger_name(path.name)
     if entry.not_read is not None:
@@ -328,24 +408,27 @@ def _read(entry: Entry, settled_before_ns: int | None) -> _Prepared:
         target = os.fsencode(os.readlink(path)) if path.is_symlink() else b""
         sha = hashlib.sha256(b"not read\0" + os.fsencode(path.name) + b"\0" + target).hexdigest()
         return _Prepared(name, sha, not_read=entry.not_read)
+    listed = (entry.size, entry.mtime_ns)
     try:
-        data, before, after = _read_regular_file(path)
+        if entry.size > chunked_bytes and path.suffix.lower() == ".csv":
+            item = _scan(entry, name, spec)
+        else:
+            data, before, after = _read_regular_file(path)
+            item = _Prepared(name, hashlib.sha256(data).hexdigest(), data)
+            if before != listed or after != listed or len(data) != entry.size:
+                item.deferred = CHANGED_MESSAGE
     except _Unreadable as exc:
         sha = hashlib.sha256(b"unreadable\0" + os.fsencode(path.name)).hexdigest()
         if not os.path.lexists(path):  # removed since the listing: still being moved?
             return _Prepared(name, sha, deferred="removed while the build read it: deferred to the next build")
         return _Prepared(name, sha, unreadable=str(exc))
-    item = _Prepared(name, hashlib.sha256(data).hexdigest(), data)
-    listed = (entry.size, entry.mtime_ns)
-    if before != listed or after != listed or len(data) != entry.size:
-        item.deferred = "changed while the build read it (still being written?): deferred to the next build"
-    elif settled_before_ns is not None and entry.mtime_ns > settled_before_ns:
+    if item.deferred is None and settled_before_ns is not None and entry.mtime_ns > settled_before_ns:
         item.deferred = (
             "modified less than TGXH_SETTLE_SECONDS before the build started (still being written?): "
             "deferred to the next build"
         )
     if not item.readable:
-        item.data = b""
+        item.data, item.chunked, item.processed = b"", None, None
     return item
 
 
@@ -360,22 +443,13 @@ def _process_batch(spec: Source, items: list[_Prepared], pii_salt: str, resolver
         except FileRejected as exc:
             item.processed = FileResult(spec.name, item.name, item.sha, REJECTED, message=str(exc)), None, None
         except pl.exceptions.PolarsError as exc:  # a file polars cannot parse stops neither the build nor the source
-            message = f"the file cannot be parsed: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
-            item.processed = FileResult(spec.name, item.name, item.sha, REJECTED, message=message), None, None
+            item.processed = FileResult(spec.name, item.name, item.sha, REJECTED, message=_parse_error(exc)), None, None
         item.data = b""
     splits = apply_rules_batch([table.frame for _, table in tables], spec, resolver, pii_salt)
     # The rows are checked against the raw table's pandera schema once per run, by the
     # ingest asset's blocking ``raw_contract`` check (assets/ingest.py), not file by file.
     for (item, table), split in zip(tables, splits, strict=False):
-        loaded = split.loaded.select(pl.lit(item.name).alias("file_name"), pl.all())
-        rejected = split.rejected.select(
-            pl.lit(spec.name).alias("source"),
-            pl.lit(item.name).alias("file_name"),
-            "row_number",
-            "column_name",
-            "reason",
-            "line_number",
-        )
+        loaded, rejected = _file_rows(spec, item.name, split)
         notes = table.notes()
         if table.frame.height == 0:
             notes.insert(0, "no data rows")
@@ -389,13 +463,142 @@ def _process_batch(spec: Source, items: list[_Prepared], pii_salt: str, resolver
         item.processed = result, loaded, rejected
 
 
+def _parse_error(exc: Exception) -> str:
+    """The ledger message of a file polars cannot parse."""
+    return f"the file cannot be parsed: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
+
+
+def _file_rows(spec: Source, name: str, split: Split) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The raw-table rows and the rejected rows of one file (or chunk of a file)."""
+    loaded = split.loaded.select(pl.lit(name).alias("file_name"), pl.all())
+    rejected = split.rejected.select(
+        pl.lit(spec.name).alias("source"),
+        pl.lit(name).alias("file_name"),
+        "row_number",
+        "column_name",
+        "reason",
+        "line_number",
+    )
+    return loaded, rejected
+
+
+@dataclass(frozen=True)
+class _Chunking:
+    """How a file read in chunks is read and checked."""
+
+    chunk_chars: int
+    resolver: ProvinceResolver
+    pii_salt: str
+
+
+STAGE = "__ingest_chunks"
+"""Start of the alias of the database where a file read in chunks is staged (``_staging``)."""
+REJECTED_COLUMNS = ("source", "file_name", "row_number", "column_name", "reason", "line_number")
+
+
+@contextmanager
+def _staging(con: duckdb.DuckDBPyConnection, spec: Source) -> Iterator[tuple[str, str]]:
+    """Two empty tables, for the raw rows and the rejected rows of one file, in a DuckDB
+    database of their own in a temporary folder, attached to ``con`` while the block runs
+    (then detached and deleted). Rows appended to a table inside one open transaction stay
+    in memory until it commits, so a file read in chunks is written there chunk by chunk
+    (each insert committed) and copied into the warehouse in one transaction at its end:
+    memory follows the chunk, and the file is still written whole or not at all."""
+    with tempfile.TemporaryDirectory(prefix="tgxh-ingest-") as folder:
+        alias = f"{STAGE}_{uuid.uuid4().hex}"  # connections of one process share their attached databases
+        con.execute(f"attach ? as {alias}", [str(Path(folder) / "chunks.duckdb")])
+        try:
+            loaded, rejected = f"{alias}.loaded", f"{alias}.rejected"
+            con.execute(f"create table {loaded} as from {spec.table} limit 0")
+            con.execute(f"create table {rejected} as select {', '.join(REJECTED_COLUMNS)} from audit.rejected_rows limit 0")
+            yield loaded, rejected
+        finally:
+            con.execute(f"detach {alias}")
+
+
+def _load_chunks(con: duckdb.DuckDBPyConnection, spec: Source, item: _Prepared, result: FileResult,
+                 chunking: _Chunking, stage: tuple[str, str]) -> None:
+    """Read and check a file chunk by chunk into the ``stage`` tables (raw rows, rejected
+    rows; see ``_staging``) and fill in ``result``. The two rules that look at the whole
+    file (``apply_rules_batch``):
+
+    * a boolean column that marks true with ``x`` first in a later chunk: the chunks
+      before it read its empty cells as empty, so the file is read again from its start
+      with the convention known (the rows staged so far are dropped);
+    * duplicate keys: each chunk gives the hash of its rows' keys; at the end of the file
+      the rows whose hash another row has too (usually none) are read again, together,
+      and checked as one file, which gives them the messages of reading it whole (the
+      key and the other rows); they replace those rows' first versions.
+    """
+    path, listed, encoding = item.chunked
+    name = item.name
+    staged_rows, staged_rejections = stage
+
+    def chunks() -> Iterator[RawTable]:
+        return read_csv_chunks(_file_blocks(path, listed, item.sha), encoding, spec, chunking.chunk_chars)
+
+    def check(frame: pl.DataFrame, uses_x: set[str], so_far: FileSoFar | None) -> Split:
+        (split,) = apply_rules_batch([frame], spec, chunking.resolver, chunking.pii_salt,
+                                     x_columns=frozenset(uses_x), chunk_of=so_far)
+        return split
+
+    uses_x: set[str] = set()
+    while True:
+        so_far = FileSoFar(uses_x=set(uses_x), keys=[])
+        first: RawTable | None = None
+        numbering_skipped, rows_read, loaded, rejected = False, 0, 0, 0
+        for i, table in enumerate(chunks()):
+            split = check(table.frame, uses_x, so_far)
+            new = so_far.uses_x - uses_x
+            uses_x |= new
+            if new and i > 0:
+                break
+            rows, rejections = _file_rows(spec, name, split)
+            _insert(con, staged_rows, rows)
+            _insert(con, staged_rejections, rejections)
+            first = first or table
+            numbering_skipped = numbering_skipped or table.numbering_row_skipped
+            rows_read, loaded, rejected = rows_read + table.frame.height, loaded + rows.height, rejected + rejections.height
+        else:
+            break
+        for staged in stage:
+            con.execute(f"delete from {staged}")
+    keys = pl.concat(so_far.keys) if so_far.keys else pl.DataFrame(schema={"__hash": pl.UInt64, ROW_NUMBER: pl.Int32})
+    candidates = keys.filter(pl.col("__hash").is_duplicated()).select(ROW_NUMBER)
+    del keys, so_far
+    if candidates.height:
+        frame = pl.concat([t.frame.join(candidates, on=ROW_NUMBER, how="semi") for t in chunks()])
+        rows, rejections = _file_rows(spec, name, check(frame, uses_x, None))
+        con.register("__candidates", _Arrow(candidates))
+        try:
+            gone = [
+                con.execute(f"delete from {staged} where row_number in (select row_number from __candidates)")
+                .fetchall()[0][0]
+                for staged in stage
+            ]
+        finally:
+            con.unregister("__candidates")
+        _insert(con, staged_rows, rows)
+        _insert(con, staged_rejections, rejections)
+        loaded += rows.height - gone[0]
+        rejected += rejections.height - gone[1]
+    assert first is not None  # a text has at least one chunk
+    first.numbering_row_skipped = numbering_skipped
+    notes = first.notes()
+    if rows_read == 0:
+        notes.insert(0, "no data rows")
+    result.rows_read, result.rows_loaded, result.rows_rejected = rows_read, loaded, rejected
+    result.message = "; ".join(notes) or None
+
+
 def _prepare_batch(
     entries: list[Entry], spec: Source, pii_salt: str, resolver: ProvinceResolver,
-    in_force: dict[str, str], settled_before_ns: int | None,
+    in_force: dict[str, str], settled_before_ns: int | None, chunked_bytes: int,
 ) -> list[_Prepared]:
     """Read and hash ``entries``; process the readable files that ``in_force`` (file name
-    -> SHA-256 of its loaded or rejected version in the ledger) does not hold already."""
-    items = [_read(entry, settled_before_ns) for entry in entries]
+    -> SHA-256 of its loaded or rejected version in the ledger) does not hold already,
+    except those read in chunks (processed as they are written)."""
+    items = [_read(entry, settled_before_ns, spec, chunked_bytes) for entry in entries]
     for item in items:
         if in_force.get(item.name) == item.sha:
             item.data = b""  # unchanged: never processed again (see ``_Writer.decide``)
@@ -466,35 +669,84 @@ class _Writer:
     def _unchanged(self, name: str, sha: str, status: str, message: str | None) -> bool:
         return self.ledger.get(name) == _Row(sha, status, message)
 
-    def decide(self, item: _Prepared, process) -> tuple[FileResult, pl.DataFrame | None]:
+    def decide(self, item: _Prepared, process, stream) -> tuple[FileResult, pl.DataFrame | None]:
         """What ``item`` is, its writes queued; ``process(item)`` processes it if that was
-        not done ahead. Returns its result and its rejected rows."""
+        not done ahead, ``stream(item)`` reads, checks and writes a file read in chunks
+        (None: it changed meanwhile). Returns its result and its rejected rows."""
         source, name, sha = self.spec.name, item.name, item.sha
         if item.readable and sha in self.claimed:
             status, message = SKIPPED, f"same content (SHA-256) as '{self.claimed[sha]}', already ingested"
-        elif not item.readable:
-            status = NOT_READ if item.not_read else DEFERRED if item.deferred else REJECTED
-            message = item.not_read or item.deferred or item.unreadable
-        else:
+        elif item.readable:
             current = self.ledger.get(name)
             if current is not None and current.sha == sha and current.status in (LOADED, REJECTED):
                 if current.status == LOADED:
                     self.claimed[sha] = name
                 return FileResult(source, name, sha, SKIPPED, recorded=False,
                                   message=f"unchanged since it was last ingested (then: {current.status})"), None
-            if item.processed is None:
-                process(item)
-            result, loaded, rejected = item.processed
-            if result.status == LOADED:
-                self.claimed[sha] = name
-            self._record(name, result, loaded, rejected)
-            return result, rejected
+            if item.chunked is not None and item.processed is None:
+                outcome = stream(item)
+                if outcome is not None:
+                    if outcome[0].status == LOADED:
+                        self.claimed[sha] = name
+                    return outcome
+                status, message = DEFERRED, item.deferred
+            else:
+                if item.processed is None:
+                    process(item)
+                result, loaded, rejected = item.processed
+                if result.status == LOADED:
+                    self.claimed[sha] = name
+                self._record(name, result, loaded, rejected)
+                return result, rejected
+        else:
+            status = NOT_READ if item.not_read else DEFERRED if item.deferred else REJECTED
+            message = item.not_read or item.deferred or item.unreadable
         if self._unchanged(name, sha, status, message):
             return FileResult(source, name, sha, SKIPPED, recorded=False,
                               message=f"unchanged since it was last ingested (then: {status})"), None
         result = FileResult(source, name, sha, status, message=message)
         self._record(name, result)
         return result, None
+
+    def stream(self, item: _Prepared, chunking: _Chunking) -> tuple[FileResult, pl.DataFrame | None] | None:
+        """Read and check a file chunk by chunk (see ``_load_chunks``) and write it in one
+        transaction of its own (so it is written whole or not at all), with the rows and
+        messages reading it whole gives. Returns its result and its first rejected rows; None
+        when it changed while it was read (``item.deferred`` then says so)."""
+        assert item.chunked is not None
+        self.flush()
+        name = item.name
+        earlier = self.ledger.get(name)
+        result = FileResult(self.spec.name, name, item.sha, LOADED)
+        try:
+            with _staging(self.con, self.spec) as stage:
+                _load_chunks(self.con, self.spec, item, result, chunking, stage)
+                with transaction(self.con):
+                    self._record(name, result)
+                    self._delete_replaced()
+                    self.con.execute(f"insert into {self.spec.table} from {stage[0]}")
+                    columns = ", ".join(REJECTED_COLUMNS)
+                    self.con.execute(f"insert into audit.rejected_rows ({columns}) select {columns} from {stage[1]}")
+                    self._insert_ledger()
+        except (FileRejected, pl.exceptions.PolarsError, _Changed, _Unreadable) as exc:
+            self._clear()
+            self.ledger.pop(name, None)
+            if earlier is not None:
+                self.ledger[name] = earlier
+            if isinstance(exc, (_Changed, _Unreadable)):
+                item.deferred = str(exc) if isinstance(exc, _Changed) else CHANGED_MESSAGE
+                return None
+            message = str(exc) if isinstance(exc, FileRejected) else _parse_error(exc)
+            result = FileResult(self.spec.name, name, item.sha, REJECTED, message=message)
+            self._record(name, result)
+            return result, None
+        self._clear()
+        rejected = self.con.sql(
+            "select source, file_name, row_number, column_name, reason, line_number from audit.rejected_rows"
+            " where source = ? and file_name = ? order by row_number limit ?",
+            params=[self.spec.name, name, MAX_REPORTED_REJECTIONS],
+        ).pl()
+        return result, rejected
 
     def leave(self, listed: set[str]) -> list[FileResult]:
         """Queue what happens to the names of the ledger that are not in ``listed``: a
@@ -521,36 +773,47 @@ class _Writer:
         those), then the new rows, ledger rows and versions are inserted."""
         if not self.results and not self.replaced:
             return
-        con, spec = self.con, self.spec
-        with transaction(con):
-            if self.replaced:
-                names = sorted(set(self.replaced))
-                cols = ", ".join(LEDGER_COLUMNS)
-                con.execute(
-                    f"insert into {HISTORY} ({cols}, replaced_by_build) select {cols}, ?"
-                    " from audit.ingested_files where source = ? and list_contains(?, file_name)",
-                    [self.build_id, spec.name, names],
-                )
-                con.execute(f"delete from {spec.table} where list_contains(?, file_name)", [names])
-                for table in ("audit.rejected_rows", "audit.ingested_files", "audit.ingest_file_state"):
-                    con.execute(f"delete from {table} where source = ? and list_contains(?, file_name)",
-                                [spec.name, names])
+        with transaction(self.con):
+            self._delete_replaced()
             if self.loaded:
-                _insert(con, spec.table, pl.concat(self.loaded, how="vertical"))
+                _insert(self.con, self.spec.table, pl.concat(self.loaded, how="vertical"))
             if self.rejected:
-                _insert(con, "audit.rejected_rows", pl.concat(self.rejected, how="vertical"))
-            if self.results:
-                ledger = pl.DataFrame(
-                    [(r.source, r.file_name, r.sha256, r.status, r.rows_read, r.rows_loaded, r.rows_rejected,
-                      r.message) for r in self.results],
-                    schema={"source": pl.String, "file_name": pl.String, "sha256": pl.String, "status": pl.String,
-                            "rows_read": pl.Int64, "rows_loaded": pl.Int64, "rows_rejected": pl.Int64,
-                            "message": pl.String},
-                    orient="row",
-                )
-                _insert(con, "audit.ingested_files", ledger)
-                _insert(con, "audit.ingest_file_state", ledger.select("source", "file_name", "sha256", "status"))
+                _insert(self.con, "audit.rejected_rows", pl.concat(self.rejected, how="vertical"))
+            self._insert_ledger()
         self._clear()
+
+    def _delete_replaced(self) -> None:
+        """The ledger rows of the names seen before go to the history and their rows leave
+        (a scan of the raw table, only for those)."""
+        if not self.replaced:
+            return
+        con, spec = self.con, self.spec
+        names = sorted(set(self.replaced))
+        cols = ", ".join(LEDGER_COLUMNS)
+        con.execute(
+            f"insert into {HISTORY} ({cols}, replaced_by_build) select {cols}, ?"
+            " from audit.ingested_files where source = ? and list_contains(?, file_name)",
+            [self.build_id, spec.name, names],
+        )
+        con.execute(f"delete from {spec.table} where list_contains(?, file_name)", [names])
+        for table in ("audit.rejected_rows", "audit.ingested_files", "audit.ingest_file_state"):
+            con.execute(f"delete from {table} where source = ? and list_contains(?, file_name)",
+                        [spec.name, names])
+
+    def _insert_ledger(self) -> None:
+        """The ledger rows (and file states) of the results queued."""
+        if not self.results:
+            return
+        ledger = pl.DataFrame(
+            [(r.source, r.file_name, r.sha256, r.status, r.rows_read, r.rows_loaded, r.rows_rejected,
+              r.message) for r in self.results],
+            schema={"source": pl.String, "file_name": pl.String, "sha256": pl.String, "status": pl.String,
+                    "rows_read": pl.Int64, "rows_loaded": pl.Int64, "rows_rejected": pl.Int64,
+                    "message": pl.String},
+            orient="row",
+        )
+        _insert(self.con, "audit.ingested_files", ledger)
+        _insert(self.con, "audit.ingest_file_state", ledger.select("source", "file_name", "sha256", "status"))
 
 
 BATCH_FILES = 64
@@ -587,12 +850,15 @@ def ingest_source(
     settle_seconds: float = 0,
     allow_withdrawal: bool = False,
     started_at: float | None = None,
+    chunked_bytes: int = CHUNKED_BYTES,
+    chunk_chars: int = CHUNK_CHARS,
 ) -> IngestReport:
     """Bring ``raw.<source>`` and the audit tables to the entries of ``folder`` (see the
     module doc). ``build_id`` names the build in the ledger; ``settle_seconds`` defers
     files modified less than that before ``started_at`` (a UNIX time, default now);
     ``allow_withdrawal`` lets the build withdraw more than half of the source's loaded
-    files. Creates the schemas and tables if missing.
+    files. Creates the schemas and tables if missing. A CSV file larger than
+    ``chunked_bytes`` is read in chunks of about ``chunk_chars`` characters.
 
     Worker threads read and process the next batches of files (polars, no database)
     while this thread writes the current one into DuckDB; what happens to each file is
@@ -628,6 +894,11 @@ def ingest_source(
     def process(item: _Prepared) -> None:  # processing that was not done ahead runs on a worker too
         pool.submit(_process_batch, spec, [item], pii_salt, resolver).result()
 
+    chunking = _Chunking(chunk_chars, resolver, pii_salt)
+
+    def stream(item: _Prepared):
+        return writer.stream(item, chunking)
+
     def log_result(result: FileResult) -> None:
         log.info(
             "%s/%s: %s (read %d, loaded %d, rejected %d)%s",
@@ -637,7 +908,7 @@ def ingest_source(
 
     try:
         ahead: deque[Future[list[_Prepared]]] = deque(
-            pool.submit(_prepare_batch, b, spec, pii_salt, resolver, in_force, settled_before_ns)
+            pool.submit(_prepare_batch, b, spec, pii_salt, resolver, in_force, settled_before_ns, chunked_bytes)
             for b in islice(batches, READ_AHEAD)
         )
         while ahead:
@@ -645,9 +916,11 @@ def ingest_source(
             following = next(batches, None)
             if following is not None:
                 ahead.append(
-                    pool.submit(_prepare_batch, following, spec, pii_salt, resolver, in_force, settled_before_ns)
+                    pool.submit(
+                        _prepare_batch, following, spec, pii_salt, resolver, in_force, settled_before_ns, chunked_bytes
+                    )
                 )
-            done = [writer.decide(item, process) for item in items]
+            done = [writer.decide(item, process, stream) for item in items]
             writer.flush()
             for result, rejected in done:
                 report.add(result, rejected)

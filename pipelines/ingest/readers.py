@@ -15,6 +15,9 @@ lines is rejected). Lines without a quote character are split by polars; only li
 holding a quote go through Python's ``csv`` module (in Excel's quoting rules, a quote
 inside an unquoted cell, ``Nhà 12" ABC``, is a plain character).
 
+A large CSV is read in chunks of lines (``read_csv_chunks``), after ``CsvScan`` made the
+checks that need its whole bytes; the rows are those of reading it whole.
+
 Nothing is typed here: every cell stays text (NFC, stripped, empty -> null).
 A file that cannot be read raises ``FileRejected`` with a readable message.
 
@@ -27,13 +30,14 @@ decompresses anything (tests/unit/test_hostile_files.py).
 
 from __future__ import annotations
 
+import codecs
 import copy
 import csv
 import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import fastexcel
@@ -208,11 +212,13 @@ def is_numbering_row(cells: list[str | None], header_width: int) -> bool:
 # --- shaping ---------------------------------------------------------------------------
 
 def _shape(cells: pl.DataFrame, lines: pl.Series, header: _Header, source: Source,
-           structure: pl.Series | None = None) -> RawTable:
+           structure: pl.Series | None = None, *, rows_before: int = 0, first_rows: bool = True) -> RawTable:
     """Name the columns, drop blank rows and the numbering row, number the data rows.
     ``cells``: the clean cells (NFC, stripped, empty -> null) of the rows under the
     header, by position; ``lines``: each row's line number; ``structure``: each row's
-    structure problem (CSV)."""
+    structure problem (CSV). For a chunk of a file: ``rows_before`` data rows come
+    before it, and ``first_rows`` says whether its first row is the file's first (the
+    only one that can be a numbering row)."""
     _check_width(header)
     _check_duplicates(header)
     width = cells.width
@@ -226,7 +232,7 @@ def _shape(cells: pl.DataFrame, lines: pl.Series, header: _Header, source: Sourc
     data = data.filter(~blank)
     header_width = sum(1 for c in header.cells if c)
     skipped = False
-    if data.height and (structure is None or data[STRUCTURE][0] is None) and is_numbering_row(
+    if first_rows and data.height and (structure is None or data[STRUCTURE][0] is None) and is_numbering_row(
         list(data.select(names).row(0)), header_width
     ):
         data = data.slice(1)
@@ -236,7 +242,7 @@ def _shape(cells: pl.DataFrame, lines: pl.Series, header: _Header, source: Sourc
     ]
     fields = sorted(header.columns.items(), key=lambda kv: source.fields.index(kv[1]))
     frame = data.select(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias(ROW_NUMBER),
+        pl.int_range(rows_before + 1, rows_before + pl.len() + 1, dtype=pl.Int32).alias(ROW_NUMBER),
         LINE_NUMBER,
         *(pl.col(names[i]).alias(f.name) for i, f in fields if i < width),
         *([STRUCTURE] if structure is not None else []),
@@ -310,8 +316,9 @@ class _LineFeed:
             yield line
 
 
-def _head(text: str, delimiter: str) -> tuple[list[list[str | None]], list[int]]:
-    """The first records (cleaned cells) and the text offset after each of them.
+def _head(text: str, delimiter: str) -> tuple[list[list[str | None]], list[int], bool]:
+    """The first records (cleaned cells), the text offset after each of them and whether
+    the text ran out before ``HEADER_SCAN_ROWS`` records (a longer text could say more).
 
     Scanning stops at a record the csv module cannot read (a cell over its field
     size limit of 128 KiB): the header, if any, is above it, and polars reads the
@@ -319,14 +326,18 @@ def _head(text: str, delimiter: str) -> tuple[list[list[str | None]], list[int]]
     feed = _LineFeed(text)
     rows, ends = [], []
     reader = csv.reader(feed, delimiter=delimiter)
+    exhausted = False
     while len(rows) < HEADER_SCAN_ROWS:
         try:
             record = next(reader)
-        except (StopIteration, csv.Error):
+        except StopIteration:
+            exhausted = True
+            break
+        except csv.Error:
             break
         rows.append([c.strip() or None for c in record])
         ends.append(feed.pos)
-    return rows, ends
+    return rows, ends, exhausted or feed.pos >= len(text)
 
 
 class _Feed:
@@ -335,6 +346,8 @@ class _Feed:
 
     def __init__(self, lines: pl.Series) -> None:
         self.lines, self.start, self.text, self.consumed = lines, 0, "", 0
+        self.exhausted = False
+        """Whether a record asked for a line after the last: it is left open at the end."""
 
     def begin(self, start: int, text: str) -> None:
         self.start, self.text, self.consumed = start, text, 0
@@ -345,17 +358,19 @@ class _Feed:
     def __next__(self) -> str:
         index = self.start + self.consumed
         if index >= len(self.lines):
+            self.exhausted = True
             raise StopIteration
         self.consumed += 1
         return (self.text if self.consumed == 1 else self.lines[index]) + "\n"
 
 
 def _quoted_records(lines: pl.Series, quoted: list[int], delimiter: str,
-                    first_line: int) -> tuple[dict[int, list[str]], dict[int, str]]:
+                    first_line: int) -> tuple[dict[int, list[str]], dict[int, str], bool]:
     """Parse the lines holding a quote with the ``csv`` module, in order. Returns the
-    cells of those that are a record of one line (by line index), and the structure
+    cells of those that are a record of one line (by line index), the structure
     problem of every line of a record that runs over several lines (a quote left open
-    swallows the lines after it, up to the next quote)."""
+    swallows the lines after it, up to the next quote), and whether the last record is
+    left open at the end of ``lines`` (the lines after them would continue it)."""
     records: dict[int, list[str]] = {}
     problems: dict[int, str] = {}
     feed = _Feed(lines)
@@ -383,7 +398,7 @@ def _quoted_records(lines: pl.Series, quoted: list[int], delimiter: str,
         for i in range(start, start + consumed):
             problems[i] = reason
         following = start + consumed
-    return records, problems
+    return records, problems, feed.exhausted
 
 
 LINE_SPLITTER = "\x1f"
@@ -427,12 +442,13 @@ def _fixed(idx: list[int], cells: pl.DataFrame, structure: pl.Series) -> pl.Data
 
 
 def _quoted_lines(lines: pl.Series, has_quote: pl.Series, delimiter: str, width: int,
-                  first_line: int) -> pl.DataFrame:
+                  first_line: int) -> tuple[pl.DataFrame, bool]:
     """The rows of the lines holding a quote. A line whose every cell is either quoted
     whole (``"a, b"``, ``"a ""b"" c"``) or holds no quote is a record of that line alone:
     polars parses those, at most ``width`` cells each. The others (a quote inside a
     cell, an open quote, more cells than the header) go to the csv module, in order;
-    a record left open there also replaces the lines it swallows."""
+    a record left open there also replaces the lines it swallows. Also returns whether
+    the last record is left open at the end of ``lines``."""
     names = [f"c{i}" for i in range(width)]
     d = _REGEX_DELIMITERS[delimiter]
     quoted_cell = '"(?:[^"]|"")*"'
@@ -464,7 +480,9 @@ def _quoted_lines(lines: pl.Series, has_quote: pl.Series, delimiter: str, width:
         else:
             plain = []
     done = set(plain)
-    records, problems = _quoted_records(lines, [i for i in quoted.to_list() if i not in done], delimiter, first_line)
+    records, problems, open_end = _quoted_records(
+        lines, [i for i in quoted.to_list() if i not in done], delimiter, first_line
+    )
     if frames and problems:  # a record left open swallowed some of those lines
         idx, parsed, structure = frames[0]
         keep = pl.Series([i not in problems for i in idx])
@@ -477,12 +495,26 @@ def _quoted_lines(lines: pl.Series, has_quote: pl.Series, delimiter: str, width:
         [problems.get(i) or _width_problem(records.get(i, []), width) for i in redo], dtype=pl.String
     )
     frames.append((redo, pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String)), structure))
-    return pl.concat([_fixed(idx, cells, structure) for idx, cells, structure in frames])
+    return pl.concat([_fixed(idx, cells, structure) for idx, cells, structure in frames]), open_end
 
 
-def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
-    """The physical lines of ``rest`` (the text under the header) as clean cells by
-    position, each line's number and its structure problem (see the module doc).
+@dataclass
+class _Lines:
+    """The physical lines of a text as clean cells by position, each line's number and
+    its structure problem, how many lines there are and whether the last record is left
+    open at the end of the text (a quote still open)."""
+
+    cells: pl.DataFrame
+    numbers: pl.Series
+    structure: pl.Series
+    count: int
+    open_end: bool
+
+
+def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> _Lines:
+    """The physical lines of ``rest`` (the text under the header, or a chunk of it) as
+    clean cells by position, each line's number and its structure problem (see the
+    module doc).
 
     polars splits every line on the delimiter, quotes ignored; the rows of the lines
     holding a quote are then replaced (``_quoted_lines``)."""
@@ -518,28 +550,44 @@ def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> tupl
         if frame.select(short_or_wide.any()).item() else pl.lit(None, pl.String)
     )
     frame = frame.with_columns(message.alias(STRUCTURE)).drop("__count")
+    open_end = False
     if has_quote.any():
-        fixed = _quoted_lines(lines, has_quote, delimiter, width, first_line)
+        fixed, open_end = _quoted_lines(lines, has_quote, delimiter, width, first_line)
         frame = frame.join(fixed, on="__idx", how="left", maintain_order="left").select(
             "__idx",
             *(pl.when(pl.col("__redo")).then(pl.col(n + "__q")).otherwise(pl.col(n)).alias(n)
               for n in [*names, STRUCTURE]),
         )
     line_numbers = frame.select(pl.col("__idx").cast(pl.Int64) + first_line).to_series()
-    return frame.select(names), line_numbers, frame[STRUCTURE]
+    return _Lines(frame.select(names), line_numbers, frame[STRUCTURE], len(lines), open_end)
 
 
-def read_csv(data: bytes, source: Source) -> RawTable:
-    """Read a CSV file (see module doc)."""
-    check_line_lengths(data)
-    text, encoding = decode(data)
-    if not text.strip():
-        raise FileRejected("empty file")
+class _NeedMoreText(Exception):
+    """The head of a file's text is too short to find the header the whole file would give."""
+
+
+@dataclass
+class _CsvHeader:
+    delimiter: str
+    header: _Header
+    offset: int
+    """Text offset of the first line under the header."""
+    first_line: int
+    """Line number of that line."""
+    width: int
+
+
+def _csv_header(text: str, source: Source, *, whole: bool = True) -> _CsvHeader:
+    """The delimiter and header row of a CSV text (see the module doc). With ``whole``
+    false, ``text`` is only the head of the file: ``_NeedMoreText`` if the scan of a
+    delimiter ran out of it before ``HEADER_SCAN_ROWS`` records."""
     best: tuple[int, str, _Header | None, list[int], str] | None = None
     for delimiter in DELIMITERS:
         if best is not None and best[2] is not None and best[3] and delimiter not in text[:best[3][-1]]:
             continue  # absent from the rows scanned: one cell per row, it cannot beat a complete header
-        rows, ends = _head(text, delimiter)
+        rows, ends, exhausted = _head(text, delimiter)
+        if exhausted and not whole:
+            raise _NeedMoreText
         header, score, problem = find_header(rows, source)
         if header is not None:
             score += 1000  # a complete header beats any partial one
@@ -553,10 +601,210 @@ def read_csv(data: bytes, source: Source) -> RawTable:
     first_line = text.count("\n", 0, offset) + 1  # the header's record ends with its newline
     _check_width(header)  # before a frame of that many columns is built
     width = max((i + 1 for i, c in enumerate(header.cells) if c), default=0)
-    cells, lines, structure = _split_lines(text[offset:], delimiter, width, first_line)
-    table = _shape(cells, lines, header, source, structure)
-    table.encoding, table.delimiter = encoding, delimiter
+    return _CsvHeader(delimiter, header, offset, first_line, width)
+
+
+def read_csv(data: bytes, source: Source) -> RawTable:
+    """Read a CSV file (see module doc)."""
+    check_line_lengths(data)
+    text, encoding = decode(data)
+    if not text.strip():
+        raise FileRejected("empty file")
+    head = _csv_header(text, source)
+    lines = _split_lines(text[head.offset:], head.delimiter, head.width, head.first_line)
+    table = _shape(lines.cells, lines.numbers, head.header, source, lines.structure)
+    table.encoding, table.delimiter = encoding, head.delimiter
     return table
+
+
+# --- CSV in chunks ---------------------------------------------------------------------
+
+def _undefined_bytes(encoding: str) -> re.Pattern[bytes]:
+    """The bytes that a single-byte ``encoding`` does not define."""
+    undefined = []
+    for b in range(256):
+        try:
+            bytes([b]).decode(encoding)
+        except UnicodeDecodeError:
+            undefined.append(re.escape(bytes([b])))
+    return re.compile(b"[" + b"".join(undefined) + b"]")
+
+
+_CP1258_UNDEFINED = _undefined_bytes("cp1258")
+
+
+class CsvScan:
+    """The checks that ``read_csv`` makes on a whole file before parsing it, made on its
+    bytes fed block by block (while they are hashed), so a file read in chunks is refused
+    for the same reason: a line longer than ``MAX_LINE_BYTES`` (the same scan as
+    ``check_line_lengths``), bytes that are not text in the encoding ``decode`` would
+    pick. ``encoding()`` is that encoding (a codec name) or raises ``FileRejected``."""
+
+    def __init__(self) -> None:
+        self.tail, self.lines_before, self.offset = b"", 0, 0
+        self.too_long: int | None = None
+        self.utf16: bool | None = None
+        self.bom = False
+        self.decoder = None
+        self.utf8_ok, self.cp1258_bad, self.nul = True, None, False
+        self.utf16_error: str | None = None
+
+    def feed(self, block: bytes) -> None:
+        if self.utf16 is None:
+            self.utf16 = block.startswith((b"\xff\xfe", b"\xfe\xff"))
+            self.bom = block.startswith(b"\xef\xbb\xbf")
+            self.decoder = codecs.getincrementaldecoder("utf-16" if self.utf16 else "utf-8")()
+        if self.too_long is None:
+            data, pos = self.tail + block, 0
+            while len(data) - pos > MAX_LINE_BYTES:
+                nl = data.rfind(b"\n", pos, pos + MAX_LINE_BYTES + 1)
+                if nl < 0:
+                    self.too_long = self.lines_before + data.count(b"\n", 0, pos) + 1
+                    break
+                pos = nl + 1
+            self.lines_before += data.count(b"\n", 0, pos)
+            self.tail = data[pos:]
+        if self.utf16:
+            self._decode_utf16(block)
+        else:
+            self.nul = self.nul or b"\x00" in block
+            if self.utf8_ok:
+                try:
+                    self.decoder.decode(block)
+                except UnicodeDecodeError:
+                    self.utf8_ok = False
+            if self.cp1258_bad is None and (bad := _CP1258_UNDEFINED.search(block)) is not None:
+                self.cp1258_bad = self.offset + bad.start()
+        self.offset += len(block)
+
+    def _decode_utf16(self, block: bytes, final: bool = False) -> None:
+        if self.utf16_error is not None:
+            return
+        buffered = len(self.decoder.getstate()[0])
+        try:
+            text = self.decoder.decode(block, final=final)
+        except UnicodeDecodeError as exc:
+            start = self.offset - buffered + exc.start
+            self.utf16_error = f"cannot decode the file: it starts as UTF-16 but is not (byte {start})"
+            return
+        if "\x00" in text and self.utf16_error is None:
+            self.nul = True
+
+    def encoding(self) -> str:
+        """The codec to decode the file with."""
+        if self.too_long is not None:
+            raise FileRejected(
+                f"line {self.too_long:,} is longer than {MAX_LINE_BYTES:,} bytes: not a table of data "
+                "(a damaged file, or a binary file named .csv?)"
+            )
+        if self.utf16:
+            self._decode_utf16(b"", final=True)
+            if self.utf16_error is not None:
+                raise FileRejected(self.utf16_error)
+            encoding = "utf-16"
+        elif self.utf8_ok and self._utf8_final():
+            encoding = "utf-8-sig" if self.bom else "utf-8"
+        elif self.cp1258_bad is not None:
+            raise FileRejected(
+                f"cannot decode the file: neither UTF-8 nor Windows-1258 (byte {self.cp1258_bad})"
+            )
+        else:
+            encoding = "cp1258"
+        if self.nul:
+            raise FileRejected("not a CSV text file: it contains binary data")
+        return encoding
+
+    def _utf8_final(self) -> bool:
+        try:
+            self.decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+        return True
+
+
+class _Text:
+    """The text of a file decoded from its blocks, taken a chunk at a time."""
+
+    def __init__(self, blocks: Iterable[bytes], encoding: str) -> None:
+        self.blocks = iter(blocks)
+        # errors cannot happen (``CsvScan`` read these bytes); if the file changed, its hash says so
+        self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self.pieces: list[str] = []
+        self.size, self.eof = 0, False
+
+    def _more(self) -> str:
+        block = next(self.blocks, None)
+        if block is None:
+            self.eof = True
+        piece = self.decoder.decode(block or b"", final=block is None)
+        return piece
+
+    @property
+    def at_end(self) -> bool:
+        return self.eof and not self.size
+
+    def take(self, chars: int) -> str:
+        """The next lines, at least ``chars`` characters of them (or the rest of the text)."""
+        while self.size < chars and not self.eof:
+            piece = self._more()
+            self.pieces.append(piece)
+            self.size += len(piece)
+        text = "".join(self.pieces)
+        nl = text.find("\n", chars - 1) if len(text) >= chars else len(text) - 1
+        while nl < 0 and not self.eof:  # the line crossing ``chars`` goes on in the next block
+            searched = len(text)
+            text += self._more()
+            nl = text.find("\n", searched)
+        end = len(text) if nl < 0 else nl + 1
+        rest = text[end:]
+        self.pieces, self.size = [rest] if rest else [], len(rest)
+        return text[:end]
+
+
+def read_csv_chunks(blocks: Iterable[bytes], encoding: str, source: Source, chunk_chars: int) -> Iterator[RawTable]:
+    """Read a CSV file from its bytes (``blocks``; ``encoding`` from ``CsvScan``) a chunk of
+    about ``chunk_chars`` characters at a time: a ``RawTable`` per chunk, with the rows,
+    row and line numbers and structure problems that ``read_csv`` gives those lines of
+    the whole file. A chunk ends at a line end; the first is extended until the header
+    scan has its ``HEADER_SCAN_ROWS`` records, and a chunk whose last record is left open
+    by a quote until the record closes (the csv module's field limit closes it, with a
+    problem, after 128 KiB). ``FileRejected`` as ``read_csv``."""
+    text = _Text(blocks, encoding)
+    chunk = nfc(text.take(chunk_chars))
+    problem: FileRejected | None = None
+    while True:
+        try:
+            head = _csv_header(chunk, source, whole=text.at_end)
+            break
+        except _NeedMoreText:
+            chunk += nfc(text.take(chunk_chars))
+        except FileRejected as exc:
+            problem = exc
+            break
+    if not chunk.strip():
+        while not text.at_end and not text.take(chunk_chars).strip():
+            pass
+        if text.at_end:
+            raise FileRejected("empty file")
+    if problem is not None:
+        raise problem
+    rest, first_line, rows_before, first_rows = chunk[head.offset:], head.first_line, 0, True
+    del chunk
+    while True:
+        lines = _split_lines(rest, head.delimiter, head.width, first_line)
+        if lines.open_end and not text.at_end:
+            rest += nfc(text.take(chunk_chars))
+            continue
+        table = _shape(lines.cells, lines.numbers, head.header, source, lines.structure,
+                       rows_before=rows_before, first_rows=first_rows)
+        table.encoding, table.delimiter = encoding, head.delimiter
+        yield table
+        first_rows = first_rows and table.frame.height == 0 and not table.numbering_row_skipped
+        rows_before += table.frame.height
+        first_line += lines.count
+        if text.at_end:
+            return
+        rest = nfc(text.take(chunk_chars))
 
 
 # --- XLSX ------------------------------------------------------------------------------

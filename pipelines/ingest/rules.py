@@ -171,8 +171,20 @@ def _rule_problem(rule: Rule) -> pl.Expr:
     return pl.when(broken).then(pl.format(f"{rule.left} ({{}}) {shown} {rule.right} ({{}})", left, right))
 
 
+@dataclass
+class FileSoFar:
+    """What the rules need to know of the chunks of a file read before the one checked
+    (a file read in chunks is checked one chunk at a time, see ``apply_rules_batch``)."""
+
+    uses_x: set[str]
+    """Boolean columns marking true with ``x`` in the file (an empty cell is false there)."""
+    keys: list[pl.DataFrame]
+    """Per chunk, the rows whose key counts: ``__hash`` of the key and ``row_number``."""
+
+
 def apply_rules_batch(
-    frames: list[pl.DataFrame], source: Source, resolver: ProvinceResolver, pii_salt: str
+    frames: list[pl.DataFrame], source: Source, resolver: ProvinceResolver, pii_salt: str,
+    *, x_columns: frozenset[str] = frozenset(), chunk_of: FileSoFar | None = None,
 ) -> list[Split]:
     """Type, check and split the rows of several files (frames from ``readers``) at once,
     one ``Split`` per frame, in order.
@@ -181,17 +193,34 @@ def apply_rules_batch(
     ``x`` convention of a boolean column and the duplicate keys, which are computed per
     file here. Polars spends a fixed time on every expression it runs, which is most of
     the time for a roster of a few hundred rows, so the loader hands files over in batches.
+
+    ``x_columns``: boolean columns whose ``x`` convention holds whatever the frames show.
+    ``chunk_of``: the one frame is a chunk of a file: the boolean columns it shows to use
+    ``x`` are added to ``chunk_of.uses_x`` and the key hash of its rows whose key counts to
+    ``chunk_of.keys``; no row is a duplicate here (the loader settles the duplicate keys of
+    the whole file at its end).
     """
     if not frames:
         return []
     df = _text_cells(frames, source)
     df, too_long = _cut_long_cells(df, source)
-    df = _typed(df, source)
+    df = _typed(df, source, x_columns)
+    if chunk_of is not None:
+        chunk_of.uses_x.update(_columns_using_x(df, source))
     df = _resolve_provinces(df, source, resolver)
     names, problems = _problems(source, too_long)
-    df = _mark_totals_and_duplicates(df, source)
+    df = _mark_totals_and_duplicates(df, source, chunk_of)
     df = _with_reasons(df, names, problems)
     return _split(df, source, pii_salt, len(frames))
+
+
+def _columns_using_x(df: pl.DataFrame, source: Source) -> list[str]:
+    """The boolean columns of ``df`` (a single file or chunk) that mark true with ``x``."""
+    bools = [f.name for f in source.fields if f.type == "bool"]
+    if not bools:
+        return []
+    uses = df.select(bool_uses_x(raw(n)) for n in bools).row(0)
+    return [n for n, flag in zip(bools, uses, strict=False) if flag]
 
 
 _BROKEN = pl.col(STRUCTURE).is_not_null()
@@ -237,10 +266,10 @@ def _cut_long_cells(df: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, lis
     return df, long_fields
 
 
-def _typed(df: pl.DataFrame, source: Source) -> pl.DataFrame:
+def _typed(df: pl.DataFrame, source: Source, x_columns: frozenset[str]) -> pl.DataFrame:
     """Every field's column (named after it) parsed from its text cell into its type."""
     needs_cleaning = _needs_cleaning(df, source)
-    df = df.with_columns([_typed_column(df, f, needs_cleaning).alias(f.name) for f in source.fields])
+    df = df.with_columns([_typed_column(df, f, needs_cleaning, x_columns).alias(f.name) for f in source.fields])
     return _reparse_ints(df, source)
 
 
@@ -255,14 +284,15 @@ def _needs_cleaning(df: pl.DataFrame, source: Source) -> dict[str, bool]:
     ))
 
 
-def _typed_column(df: pl.DataFrame, f: Field, needs_cleaning: dict[str, bool]) -> pl.Expr | pl.Series:
+def _typed_column(df: pl.DataFrame, f: Field, needs_cleaning: dict[str, bool],
+                  x_columns: frozenset[str]) -> pl.Expr | pl.Series:
     """Field ``f`` parsed: integers by a plain cast (see ``_reparse_ints``), booleans by
     ``_bool_column``, dates, enum labels to codes, text cleaned where needed."""
     cell = raw(f.name)
     if f.type == "int":
         return cell.cast(pl.Int64, strict=False)
     if f.type == "bool":
-        return _bool_column(df, f.name)
+        return _bool_column(df, f.name, f.name in x_columns)
     if f.type == "date":
         return parse_date(cell)
     if f.type == "enum":
@@ -272,12 +302,13 @@ def _typed_column(df: pl.DataFrame, f: Field, needs_cleaning: dict[str, bool]) -
     return clean_text(cell) if needs_cleaning[f.name] else cell
 
 
-def _bool_column(df: pl.DataFrame, name: str) -> pl.Expr:
+def _bool_column(df: pl.DataFrame, name: str, uses_x: bool) -> pl.Expr:
     """Boolean field ``name`` parsed; an empty cell is false in a file whose column marks
-    true with ``x`` (the convention is decided per file)."""
+    true with ``x`` (the convention is decided per file; ``uses_x``: known to hold)."""
     cell = raw(name)
     parsed = _via_unique(df, _RAW + name, parse_bool, pl.Boolean, "bool")
-    return pl.when(cell.is_null() & bool_uses_x(cell).over(_FILE)).then(pl.lit(False)).otherwise(parsed)
+    x_convention = pl.lit(True) if uses_x else bool_uses_x(cell).over(_FILE)
+    return pl.when(cell.is_null() & x_convention).then(pl.lit(False)).otherwise(parsed)
 
 
 def _reparse_ints(df: pl.DataFrame, source: Source) -> pl.DataFrame:
@@ -369,10 +400,11 @@ def _key_columns(source: Source) -> list[str | pl.Expr]:
     return key_cols
 
 
-def _mark_totals_and_duplicates(df: pl.DataFrame, source: Source) -> pl.DataFrame:
+def _mark_totals_and_duplicates(df: pl.DataFrame, source: Source, chunk_of: FileSoFar | None) -> pl.DataFrame:
     """Adds ``__total`` (a total row), ``__eligible`` (a row whose key counts: not a total
     or broken row, every required key part present), ``__row`` and ``__duplicate`` (the
-    reason of a row whose key another row of its file has too)."""
+    reason of a row whose key another row of its file has too; for a chunk, none: the key
+    hashes go to ``chunk_of.keys``)."""
     total = _total_row(df, source)
     key_cols = _key_columns(source)
     key_required = [
@@ -383,6 +415,11 @@ def _mark_totals_and_duplicates(df: pl.DataFrame, source: Source) -> pl.DataFram
     total = total & ~_BROKEN
     eligible = ~total & ~_BROKEN & pl.all_horizontal(c.is_not_null() for c in key_required)
     df = df.with_columns(total.alias("__total"), eligible.alias("__eligible"), pl.int_range(pl.len()).alias("__row"))
+    if chunk_of is not None:
+        chunk_of.keys.append(
+            df.filter("__eligible").select(pl.struct(*key_cols).hash().alias("__hash"), pl.col(ROW_NUMBER))
+        )
+        return df.with_columns(pl.lit(None, pl.String).alias("__duplicate"))
     duplicates = _duplicate_messages(df, source, key_cols)
     return df.join(duplicates, on="__row", how="left", maintain_order="left")
 

@@ -144,3 +144,26 @@ def test_a_build_withdrawing_most_of_a_source_fails_naming_the_setting_and_publi
     assert mat.materialization.metadata["files_withdrawn"].value == ["a.csv", "b.csv"]
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     assert con.execute("select count(*) from raw.beneficiaries").fetchone() == (0,)
+
+
+def test_a_file_with_more_rows_than_a_contract_batch_is_checked_in_row_ranges(tmp_path, monkeypatch):
+    # the contract check reads a large file back a range of rows at a time (bounded
+    # memory); keys repeated across two ranges are still caught, by a query on the file
+    import assets.ingest as ingest_assets
+    from pipelines.ingest import ingest_source
+
+    monkeypatch.setattr(ingest_assets, "CONTRACT_BATCH_ROWS", 2)
+    folder = tmp_path / "beneficiaries"
+    folder.mkdir()
+    rows = "".join(f"Cà Mau,2019,{m},elderly,{m}\n" for m in range(1, 6))
+    (folder / "a.csv").write_text("province,year,month,group,in_difficulty\n" + rows, encoding="utf-8")
+    (folder / "b.csv").write_text(GOOD, encoding="utf-8")
+    con = duckdb.connect()
+    report = ingest_source(con, "beneficiaries", folder, "t")
+    assert [b.files for b in ingest_assets._file_batches(report)] == [["a.csv"]] * 3 + [["b.csv"]]
+    result = _contract_check(con, "beneficiaries", report)
+    assert result.passed and result.metadata["rows_checked"].value == 7
+    con.execute("update raw.beneficiaries set month = 1 where file_name = 'a.csv' and row_number = 4")
+    result = _contract_check(con, "beneficiaries", report)
+    assert not result.passed and result.metadata["rows_checked"].value == 7
+    assert "keys unique within the file" in result.metadata["failures"].value

@@ -175,9 +175,10 @@ def test_the_fast_paths_read_each_line_as_the_csv_module_does(lines, width):
     from pipelines.ingest import readers
 
     text = "\n".join(lines) + "\n" if lines else ""
-    cells, numbers, structure = readers._split_lines(text, ",", width, 2)
+    split = readers._split_lines(text, ",", width, 2)
+    cells, numbers, structure = split.cells, split.numbers, split.structure
     series = readers._physical_lines(text, text.encode())
-    records, problems = readers._quoted_records(series, list(range(len(series))), ",", 2)
+    records, problems, _ = readers._quoted_records(series, list(range(len(series))), ",", 2)
 
     def clean(cell):
         return cell.strip() or None
