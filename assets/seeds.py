@@ -11,8 +11,7 @@ from assets._common import preview_md, replace_table
 from models.tables import CALENDAR, calendar
 from pipelines.config import PROJECT_ROOT
 from pipelines.duck import qualified_name, quote_identifier, sql_string_literal
-from pipelines.geo import PROVINCE_COLUMNS, PROVINCES_DESCRIPTION
-from pipelines.geo import provinces as province_reference
+from pipelines.geo import PROVINCE_COLUMNS, PROVINCES_DESCRIPTION, province_table
 from pipelines.resources import WarehouseResource
 from pipelines.sql.state import Action, Inputs, ensure_state_tables, plan_build, record_build
 
@@ -134,7 +133,7 @@ def provinces(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     province it belongs to (successor_code); the vn_fold(text) macro for searching
     Vietnamese names without diacritics; and seeds.calendar, the reform date and the
     national periods of the data model (models/tables.py), which the SQL models join."""
-    frames = {"provinces": province_reference(), "calendar": calendar()}
+    frames = {"provinces": province_table(), "calendar": calendar()}
     with warehouse.connect(context) as con:
         replace_table(con, "seeds", "provinces", frames["provinces"])
         describe_table(con, "seeds", "provinces", PROVINCES_DESCRIPTION,

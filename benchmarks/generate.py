@@ -45,7 +45,7 @@ import numpy as np
 import polars as pl
 from vietnamadminunits.database import query
 
-from pipelines.geo import NEW, OLD, REFORM_DATE, list_in_force, provinces
+from pipelines.geo import NEW, OLD, REFORM_DATE, list_in_force, province_table
 
 MANIFEST = "benchmark_manifest.json"
 BASE_YEAR = 2016
@@ -125,7 +125,7 @@ def slug(text: str) -> str:
 
 @cache
 def _province_table() -> pl.DataFrame:
-    return provinces()
+    return province_table()
 
 
 def _province_names(province_list: str) -> dict[str, tuple[str, str]]:

@@ -28,7 +28,7 @@ PROVINCE_COLUMNS: dict[str, tuple[str, str]] = {
     "successor_code": ("VARCHAR", "Code on the new list of the province this one belongs to since 1 July 2025 "
                        "(a new province is its own successor)."),
 }
-"""Columns of ``seeds.provinces`` (:func:`provinces`): DuckDB type and description."""
+"""Columns of ``seeds.provinces`` (:func:`province_table`): DuckDB type and description."""
 
 
 def list_in_force(on: date) -> str:
@@ -67,7 +67,7 @@ def _successor_keys() -> dict[str, str]:
 
 
 @cache
-def provinces() -> pl.DataFrame:
+def province_table() -> pl.DataFrame:
     """One row per (province_list, province_code): the reference table of both lists.
 
     Columns: province_list (``old``/``new``), province_code (two digits, text),

@@ -10,7 +10,7 @@ from importlib.resources import files
 
 from vietnamadminunits.database import query
 
-from pipelines.geo import provinces
+from pipelines.geo import province_table
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ THUAN_AN = "Thành phố Thuận An"
 @cache
 def province_names() -> dict[tuple[str, str], tuple[str, str]]:
     """(list, code) -> (short name, full name), from pipelines.geo."""
-    df = provinces()
+    df = province_table()
     return {
         (lst, code): (short, full)
         for lst, code, short, full in zip(

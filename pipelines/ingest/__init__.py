@@ -3,7 +3,7 @@
 Pure Python (no Dagster): the ingest assets call ``ingest_source`` once per source.
 
 Modules: ``parsing`` (text normalisation, numbers, booleans, dates, enumerations),
-``readers`` (CSV encodings and delimiters, XLSX, header detection), ``provinces``
+``readers`` (CSV encodings and delimiters, XLSX, header detection), ``province_names``
 (province names and codes across the 2025 reform), ``rules`` (typing, row rules,
 total rows, duplicate keys, pseudonymisation), ``loader`` (files, ledger,
 transactions, DuckDB).

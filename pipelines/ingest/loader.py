@@ -69,7 +69,7 @@ from models.sources import (
     table_ddl,
 )
 from pipelines.duck import transaction
-from pipelines.ingest.provinces import ProvinceResolver, default_resolver
+from pipelines.ingest.province_names import ProvinceResolver, default_resolver
 from pipelines.ingest.readers import (
     ROW_NUMBER,
     CsvScan,

@@ -28,7 +28,7 @@ from pipelines.ingest.parsing import (
     parse_enum,
     parse_int,
 )
-from pipelines.ingest.provinces import ProvinceResolver
+from pipelines.ingest.province_names import ProvinceResolver
 from pipelines.ingest.readers import LINE_NUMBER, ROW_NUMBER, STRUCTURE
 
 MAX_CELL_CHARS = 1_000

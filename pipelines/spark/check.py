@@ -51,7 +51,7 @@ def prepare_inputs(raw_dir: Path, path: Path) -> None:
 
     from models.seeds import load_seeds
     from models.tables import calendar
-    from pipelines.geo import provinces
+    from pipelines.geo import province_table
     from pipelines.ingest.loader import ingest_source
 
     with duckdb.connect(str(path)) as con:
@@ -59,7 +59,7 @@ def prepare_inputs(raw_dir: Path, path: Path) -> None:
             ingest_source(con, source, raw_dir / source, CHECK_SALT)
         con.execute("create schema if not exists seeds")
         frames: dict[str, pl.DataFrame] = {
-            **load_seeds(PROJECT_ROOT / "data" / "seeds"), "provinces": provinces(), "calendar": calendar(),
+            **load_seeds(PROJECT_ROOT / "data" / "seeds"), "provinces": province_table(), "calendar": calendar(),
         }
         for name, frame in frames.items():
             con.register("seed_frame", frame)

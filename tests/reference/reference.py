@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from pipelines.geo import provinces
+from pipelines.geo import province_table
 
 PERCENT = 100.0
 STAFF_ROLES = ("staff", "collaborator")
@@ -30,7 +30,7 @@ class Value:
 
 
 def successor(province_list: str, code: str) -> str:
-    table = provinces()
+    table = province_table()
     row = table.filter((table["province_list"] == province_list) & (table["province_code"] == code))
     return row["successor_code"][0]
 

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from models.seeds import load_seeds
 from models.sources import SOURCES
 from models.tables import calendar
-from pipelines.geo import list_in_force, provinces
+from pipelines.geo import list_in_force, province_table
 from pipelines.ingest import ingest_source
 from pipelines.ingest.parsing import fold
 from pipelines.sql import load_models, run
@@ -233,7 +233,7 @@ BOOLEANS = (("yes", "no"), ("true", "false"), ("1", "0"), ("có", "không"), ("C
 """(true, false) spellings of a boolean column. With ``x`` an empty cell means false, so a
 column whose file has an empty (not reported) or no true cell is never written that way."""
 NAMES = {(r["province_list"], r["province_code"]): (r["province_name"], r["province_full_name"])
-         for r in provinces().iter_rows(named=True)}
+         for r in province_table().iter_rows(named=True)}
 
 
 def province_cell(row: dict, rng: random.Random) -> str:
@@ -310,7 +310,7 @@ def build_from_files(root: Path, plans: list[dict], plan_targets: list[dict]) ->
     seeds = load_seeds(REPO / "data" / "seeds")
     seeds["plans"] = pl.DataFrame(plans).pipe(_like, seeds["plans"])
     seeds["plan_targets"] = pl.DataFrame(plan_targets).pipe(_like, seeds["plan_targets"])
-    for name, frame in {**seeds, "provinces": provinces(), "calendar": calendar()}.items():
+    for name, frame in {**seeds, "provinces": province_table(), "calendar": calendar()}.items():
         _write(con, "seeds", name, frame)
     run(con, load_models(MODELS))
     return con

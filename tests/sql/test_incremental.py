@@ -19,7 +19,7 @@ from assets._common import replace_table
 from benchmarks import generate as gen
 from models.seeds import load_seeds
 from models.tables import calendar
-from pipelines.geo import provinces
+from pipelines.geo import province_table
 from pipelines.ingest import ingest_source
 from pipelines.sql import load_models, parse_model_text, run
 from pipelines.sql.state import (
@@ -42,7 +42,7 @@ def build(con: duckdb.DuckDBPyConnection, raw: Path) -> dict[str, tuple[str, lis
     """Ingest, load the seeds and build every model, as the job does; model -> (action, partitions)."""
     for source in ("beneficiaries", "facilities", "training"):
         ingest_source(con, source, raw / source, SALT)
-    for name, frame in {**load_seeds(REPO / "data" / "seeds"), "provinces": provinces(), "calendar": calendar()}.items():
+    for name, frame in {**load_seeds(REPO / "data" / "seeds"), "provinces": province_table(), "calendar": calendar()}.items():
         replace_table(con, "seeds", name, frame)
     actions = {}
     for done in run(con, MODELS):

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.geo import provinces
-from pipelines.ingest.provinces import ProvinceResolver, Resolution, default_resolver, province_key, resolve
+from pipelines.geo import province_table
+from pipelines.ingest.province_names import ProvinceResolver, Resolution, default_resolver, province_key, resolve
 
 R = default_resolver()
-TABLE = provinces()
+TABLE = province_table()
 OLD_ROWS = TABLE.filter(pl.col("province_list") == "old").to_dicts()
 NEW_ROWS = TABLE.filter(pl.col("province_list") == "new").to_dicts()
 NEW_NAMES = {r["province_name"] for r in NEW_ROWS}
@@ -176,7 +176,7 @@ def test_the_province_lists_are_the_packages_own_read_without_importing_it():
         expected = get_data(["province", "provinceShort", "provinceCode", "provinceKey"], table)
         assert sorted(geo._province_rows(table), key=repr) == sorted(expected, key=repr)
     code = (
-        "import sys; from pipelines.geo import provinces; assert provinces().height == 97;"
+        "import sys; from pipelines.geo import province_table; assert province_table().height == 97;"
         " print(sorted(m for m in sys.modules if m.startswith('vietnamadminunits')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)

@@ -16,7 +16,7 @@ import fastexcel
 import pytest
 
 from pipelines.config import SOURCES
-from pipelines.geo import list_in_force, provinces
+from pipelines.geo import list_in_force, province_table
 from sample_data.beneficiaries import MEASURES
 from sample_data.common import GROUPS
 from sample_data.files import build_files, build_records, expected_rejections
@@ -97,7 +97,7 @@ def label_map(col: str) -> dict[str, str]:
 def province_lookup() -> dict[tuple[str, str], str]:
     """(list, normalised name or code) -> code."""
     out: dict[tuple[str, str], str] = {}
-    for row in provinces().iter_rows(named=True):
+    for row in province_table().iter_rows(named=True):
         lst, code = row["province_list"], row["province_code"]
         for text in (code, row["province_name"], row["province_full_name"]):
             out[(lst, norm(text))] = code

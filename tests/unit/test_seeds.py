@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from models.seeds import load_seed, load_seeds, validate_seeds
-from pipelines.geo import provinces
+from pipelines.geo import province_table
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_DIR = REPO / "data" / "seeds"
@@ -119,7 +119,7 @@ def test_key_targets_carry_the_document_values(seeds):
 
 
 def test_plan_provinces_use_the_old_list(seeds):
-    old = provinces().filter(pl.col("province_list") == "old")
+    old = province_table().filter(pl.col("province_list") == "old")
     names = dict(old.select("province_code", "province_name").iter_rows())
     for plan in seeds["plans"].iter_rows(named=True):
         assert names[plan["province_code"]] == plan["province_name"], plan["plan_id"]

@@ -20,7 +20,7 @@ from functools import cache
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from pipelines.geo import NEW, OLD, list_in_force, provinces
+from pipelines.geo import NEW, OLD, list_in_force, province_table
 from pipelines.ingest.parsing import fold
 
 PREFIXES = ("thanh pho ", "tinh ", "t p ", "tp ", "t ")
@@ -68,7 +68,7 @@ class ProvinceResolver:
     """Resolves names/codes with a cache: a national file repeats a few dozen values."""
 
     def __init__(self, table: pl.DataFrame | None = None) -> None:
-        table = provinces() if table is None else table
+        table = province_table() if table is None else table
         self._codes: dict[str, dict[str, str]] = {OLD: {}, NEW: {}}  # list -> code -> name
         self._names: dict[str, dict[str, str]] = {OLD: {}, NEW: {}}  # list -> key -> code
         self._successor: dict[str, str] = {}  # old code -> new code
@@ -152,7 +152,7 @@ class ProvinceResolver:
 
 @cache
 def default_resolver() -> ProvinceResolver:
-    """The resolver over ``pipelines.geo.provinces()`` (built once per process)."""
+    """The resolver over ``pipelines.geo.province_table()`` (built once per process)."""
     return ProvinceResolver()
 
 
