@@ -694,6 +694,9 @@ MODEL_COLUMNS: dict[str, tuple[str | Column, ...]] = {
     ),
 }
 
+MODEL_COLUMNS["intermediate.int_indicator_values"] = MODEL_COLUMNS["marts.indicator_values"]
+"""The mart publishes the intermediate model's columns unchanged."""
+
 
 def model_columns(key: str) -> tuple[Column, ...] | None:
     """The registered columns of SQL model ``schema.name``, in order; None if not registered."""

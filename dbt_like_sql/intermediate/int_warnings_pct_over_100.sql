@@ -20,7 +20,7 @@ select
     v.indicator_code || ' năm ' || cast(v.year as varchar) || ' là ' || cast(round(v.value, 2) as varchar) || ' % ('
         || cast(v.numerator as varchar) || ' / ' || cast(v.denominator as varchar)
         || '), vượt 100 %: lỗi định nghĩa hoặc số liệu cần sửa' as message_body,
-from marts.indicator_values as v
+from intermediate.int_indicator_values as v
 inner join seeds.indicators as i on v.indicator_code = i.indicator_code
 cross join seeds.calendar as k
 where i.measure_type = 'percentage' and v.numerator > v.denominator

@@ -17,7 +17,7 @@ with changes as (
         v.value,
         v.value - lag(v.value) over (partition by v.indicator_code, v.province_code order by v.year) as change,
         lag(v.year) over (partition by v.indicator_code, v.province_code order by v.year) as previous_year,
-    from marts.indicator_values as v
+    from intermediate.int_indicator_values as v
     where v.geography = 'current' and v.is_complete_year
 ),
 

@@ -26,19 +26,11 @@ select
     v.indicator_code,
     v.geography,
     v.province_code,
-    p.province_name,
+    v.province_name,
     v.year,
     v.numerator,
     v.denominator,
     v.value,
     v.months_reported,
-    v.months_reported = 12 as is_complete_year,
-from intermediate.int_indicator_area_values as v
-cross join seeds.calendar as k
-inner join seeds.provinces as p
-    on p.province_code = v.province_code
-    and p.province_list = case when v.geography = 'as_reported' and v.year < k.reform_year then 'old' else 'new' end
-where v.area_level = 'province'
-    and v.window_start_year
-    = k.national_period_start
-    + k.national_period_years * cast(floor((v.year - k.national_period_start) / k.national_period_years) as integer)
+    v.is_complete_year,
+from intermediate.int_indicator_values as v
