@@ -14,12 +14,12 @@ audits:
       column: value
       min_value: 0
       max_value: 100
-      where: "ends_with(indicator_code, '_pct')"
+      where: "indicator_code in (select indicator_code from seeds.indicators where measure_type = 'percentage')"
   - accepted_range:
       name: counts_not_negative
       column: value
       min_value: 0
-      where: "not ends_with(indicator_code, '_pct')"
+      where: "indicator_code not in (select indicator_code from seeds.indicators where measure_type = 'percentage')"
   - match_regex: {name: province_code_two_digits, column: province_code, pattern: '^\d{2}$'}
 */
 select

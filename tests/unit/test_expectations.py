@@ -17,6 +17,12 @@ from pipelines.resources import WarehouseResource
 from pipelines.sql import load_models
 
 REAL_MODELS = load_models(PROJECT_ROOT / "dbt_like_sql")
+PERCENTAGES = next(
+    a.where for a in REAL_MODELS["marts.indicator_values"].header.audits if a.name == "percentages_between_0_and_100"
+)
+"""The real mart's row condition for percentages: the catalogue's measure type, not a name suffix."""
+MEASURE_TYPES = {"served_pct": "percentage", "comprehensive_pct": "percentage", "allowance_recipients": "count",
+                 "facility_residents_avg": "average"}
 
 TVA_COLUMNS = (
     "target_id integer, plan_id varchar, plan_level varchar, province_code varchar, province_name varchar, "
@@ -58,6 +64,8 @@ def make_marts(con, tva_rows=TVA_ROWS, ind_rows=IND_ROWS, plan_targets=3):
     con.executemany(f"insert into marts.indicator_values values ({', '.join('?' * 8)})", ind_rows)
     con.execute("create or replace table seeds.plan_targets (target_id integer)")
     con.executemany("insert into seeds.plan_targets values (?)", [(i,) for i in range(plan_targets)])
+    con.execute("create or replace table seeds.indicators (indicator_code varchar, measure_type varchar)")
+    con.executemany("insert into seeds.indicators values (?, ?)", list(MEASURE_TYPES.items()))
 
 
 @pytest.fixture()
@@ -104,7 +112,7 @@ def test_percentage_of_120_fails_but_a_count_above_100_does_not(con):
     assert set(failed) == {key}  # allowance_recipients = 150000 is not a percentage: fine
     assert failed[key]["partial_unexpected"] == [120.0]
     assert failed[key]["kwargs"]["max_value"] == 100
-    assert failed[key]["condition"] == "ends_with(indicator_code, '_pct')"
+    assert failed[key]["condition"] == PERCENTAGES
 
 
 def test_other_rules_fail_where_they_should(con):
@@ -173,7 +181,8 @@ def _check_env(tmp_path, monkeypatch):
     con.execute("drop schema marts cascade")
     con.close()
 
-    external = {"raw.target_vs_actual": [], "raw.indicator_values": [], "seeds.plan_targets": []}
+    external = {"raw.target_vs_actual": [], "raw.indicator_values": [], "seeds.plan_targets": [],
+                "seeds.indicators": []}
     assets, checks = build_model_assets(models, external)
     res = WarehouseResource(raw_dir=str(tmp_path / "raw"), warehouse=str(published), pii_salt="t")
     return [*assets, *checks], res
@@ -192,7 +201,7 @@ def test_great_expectations_asset_check(tmp_path, monkeypatch):
     assert evaluation.metadata["failed_expectations"].value == 1
     assert "expect_column_values_to_be_between" in evaluation.metadata["failing"].value
     assert "120" in evaluation.metadata["failing"].value
-    assert "ends_with(indicator_code, '_pct')" in evaluation.metadata["failing"].value
+    assert PERCENTAGES in evaluation.metadata["failing"].value
     # the same declaration, evaluated by the runner in the model's step, as a warning
     in_step = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
     pct = in_step[("marts/indicator_values", "percentages_between_0_and_100")]
