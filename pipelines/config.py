@@ -76,8 +76,11 @@ DEFAULT_MEMORY_LIMIT = "2GB"
 """DuckDB's ``memory_limit`` for a build's connections unless ``TGXH_MEMORY_LIMIT`` says otherwise."""
 
 
+@cache
 def _memory_limit(value: str) -> str:
-    """A memory size DuckDB reads (``2GB``, ``512MiB``, ``80%``), else ConfigError."""
+    """A memory size DuckDB reads (``2GB``, ``512MiB``, ``80%``), else ConfigError. Asked
+    once per value and process: the settings are read at every step of a run, and DuckDB
+    answers only by opening a database (about 20 ms)."""
     import duckdb
 
     try:
