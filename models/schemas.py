@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from functools import cache
 
-import pandera.polars as pa
 import polars as pl
-from pandera.api.polars.types import PolarsData
 
+from models.pandera_polars import PolarsData, pa
 from models.sources import AUDIT_TABLES, SOURCES, RawColumn, Rule, Source
 
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pandera.polars as pa
 import polars as pl
 
 from models import vocabularies as vocab
+from models.pandera_polars import pa
 from pipelines.geo import DISTRICT_TYPES, districts
 
 COMPARATORS = vocab.COMPARATORS.codes

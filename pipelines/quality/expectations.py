@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 
 from pipelines.duck import qualified_name, quote_identifier, relation_kind
+from pipelines.optional_modules import absent
 from pipelines.sql import audits as a
 from pipelines.sql.model import SqlModel
 
@@ -271,16 +272,15 @@ def validate_in_child(
 def _serve() -> int:
     """The child: import Great Expectations, read a request (database and suite), print the
     outcome as JSON. Exits quietly when the parent goes away without asking (stdin closed)."""
-    for backend in UNUSED_BACKENDS:  # seen as not installed: Great Expectations skips its integrations
-        sys.modules[backend] = None  # type: ignore[assignment]
-    import great_expectations  # noqa: F401 - the point of the child: import while the parent works
+    with absent(*UNUSED_BACKENDS):  # seen as not installed: Great Expectations skips its integrations
+        import great_expectations  # noqa: F401 - the point of the child: import while the parent works
 
-    line = sys.stdin.readline().strip()
-    if not line:
-        return 0
-    request = json.loads(line)
-    with duckdb.connect(request["database"], read_only=True) as con:
-        success, results = validate(con, request["suite"])
+        line = sys.stdin.readline().strip()
+        if not line:
+            return 0
+        request = json.loads(line)
+        with duckdb.connect(request["database"], read_only=True) as con:
+            success, results = validate(con, request["suite"])
     print(json.dumps({"success": success, "results": results}, default=str))
     return 0
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
-import pandera.errors
 import polars as pl
 import pytest
 
+from models.pandera_polars import errors as pandera_errors
 from models.schemas import audit_schema, empty_raw_frame, raw_schema
 from models.sources import AUDIT_TABLES, SOURCES
 from pipelines.ingest import ensure_tables
@@ -88,15 +88,15 @@ def test_raw_schema_accepts_a_good_row():
     {"emergency_assisted": 6}, {"file_name": None}, {"year": None},
 ])
 def test_raw_schema_rejects_each_broken_contract(bad):
-    with pytest.raises((pandera.errors.SchemaError, pandera.errors.SchemaErrors)):
+    with pytest.raises((pandera_errors.SchemaError, pandera_errors.SchemaErrors)):
         raw_schema("beneficiaries").validate(_beneficiary(**bad), lazy=True)
 
 
 def test_raw_schema_rejects_a_repeated_key_and_extra_columns():
     frame = pl.concat([_beneficiary(), _beneficiary(row_number=2)])
-    with pytest.raises((pandera.errors.SchemaError, pandera.errors.SchemaErrors)):
+    with pytest.raises((pandera_errors.SchemaError, pandera_errors.SchemaErrors)):
         raw_schema("beneficiaries").validate(frame, lazy=True)
-    with pytest.raises((pandera.errors.SchemaError, pandera.errors.SchemaErrors)):
+    with pytest.raises((pandera_errors.SchemaError, pandera_errors.SchemaErrors)):
         raw_schema("beneficiaries").validate(_beneficiary().with_columns(pl.lit("x").alias("person_id")))
 
 
@@ -108,7 +108,7 @@ def test_training_schema_checks_the_pseudonym_and_dates():
     good = pl.DataFrame([row], schema=empty_raw_frame("training").schema)
     schema.validate(good)
     for bad in ({"person_key": "079190001234"}, {"end_date": date(2023, 12, 1)}):
-        with pytest.raises((pandera.errors.SchemaError, pandera.errors.SchemaErrors)):
+        with pytest.raises((pandera_errors.SchemaError, pandera_errors.SchemaErrors)):
             schema.validate(good.with_columns(**{k: pl.lit(v) for k, v in bad.items()}), lazy=True)
 
 
