@@ -10,8 +10,8 @@ import polars as pl
 from assets._common import preview_md
 from models.sources import SOURCES as SOURCE_SPECS
 from pipelines.config import SOURCES
-from pipelines.duck import qualified_name
-from pipelines.ingest import IngestReport, WithdrawalRefused, ingest_source
+from pipelines.duck import qualified_name, relation_kind
+from pipelines.ingest import IngestReport, WithdrawalRefused, ingest_source, list_entries
 from pipelines.quality.expectations import start_child as start_expectations_child
 from pipelines.resources import WarehouseResource
 
@@ -170,6 +170,19 @@ def _run_start(context: dg.AssetExecutionContext) -> float | None:
     return record.start_time if record is not None else None
 
 
+def _lists_new_names(con, source: str, folder) -> bool:
+    """Whether the folder lists a name the source's ledger does not hold (an upload in
+    progress aside): the ingestion will record it, so the marts will change. Known names
+    with other bytes are only seen once the files are hashed."""
+    listed = {entry.path.name for entry in list_entries(folder)}
+    if not listed:
+        return False
+    if relation_kind(con, "audit", "ingested_files") is None:
+        return True
+    known = con.execute("select file_name from audit.ingested_files where source = ?", [source]).fetchall()
+    return bool(listed - {name for (name,) in known})
+
+
 def build_ingest_asset(source: str) -> dg.AssetsDefinition:
     """The ingest asset of one landing folder."""
 
@@ -203,6 +216,10 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = warehouse.settings()
         with warehouse.connect(context) as con:
+            if _lists_new_names(con, source, settings.source_dir(source)):
+                # new files: the marts will change and the Great Expectations suite will run,
+                # so its child starts importing now, while the files are read
+                start_expectations_child()
             try:
                 report = ingest_source(
                     con, source, settings.source_dir(source), settings.pii_salt,
@@ -214,7 +231,7 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
             except WithdrawalRefused as exc:
                 raise dg.Failure(description=str(exc)) from None
             if any(f.recorded for f in report.files):
-                # the marts will change, so the Great Expectations suite will run: start importing it
+                # also a known name with other bytes: the child starts if it has not yet
                 start_expectations_child()
             (row_count,), = con.execute(f"select count(*) from {qualified_name('raw', source)}").fetchall()
             contract = _contract_check(con, source, report)

@@ -167,3 +167,31 @@ def test_a_file_with_more_rows_than_a_contract_batch_is_checked_in_row_ranges(tm
     result = _contract_check(con, "beneficiaries", report)
     assert not result.passed and result.metadata["rows_checked"].value == 7
     assert "keys unique within the file" in result.metadata["failures"].value
+
+
+def test_great_expectations_child_starts_before_reading_when_the_folder_lists_new_names(tmp_path, monkeypatch):
+    """Its import (seconds) overlaps the reading only if it starts first: new names are
+    known from the listing; a folder already ingested starts nothing; an upload in
+    progress is no new file."""
+    import assets.ingest as ingest_module
+
+    calls = []
+
+    def ingest_spy(*args, **kwargs):
+        calls.append("ingest")
+        return real_ingest(*args, **kwargs)
+
+    real_ingest = ingest_module.ingest_source
+    monkeypatch.setattr(ingest_module, "ingest_source", ingest_spy)
+    monkeypatch.setattr(ingest_module, "start_expectations_child", lambda: calls.append("child"))
+
+    assert _materialize(tmp_path, {"a.csv": GOOD}, publish=True).success
+    assert calls == ["child", "ingest", "child"]  # before reading; again (a no-op) once recorded
+
+    calls.clear()
+    assert _materialize(tmp_path, {"~$b.csv": GOOD}, publish=True).success  # same folder, an upload in progress added
+    assert calls == ["ingest"]
+
+    calls.clear()
+    assert _materialize(tmp_path, {"c.csv": BAD_ROW}, publish=True).success
+    assert calls[0] == "child"
