@@ -15,6 +15,7 @@ description: >
 -- Rows replaced by a unit's other report count nowhere (replaced_by_file). The staging
 -- table is read in each place rather than through one common table expression, which
 -- DuckDB would materialise whole (every column of millions of rows) before filtering.
+-- Commune rows, nearly all of them, are kept without looking up the covers.
 with covers_in as (
     select province_list, province_code, district_key, year, group_code, period_month, is_annual_report, report_level,
     from staging.stg_beneficiaries
@@ -47,25 +48,33 @@ cover_years as (
 )
 
 select
-    s.*,
-    s.province_list || ':' || s.province_code || ':' || s.district_key || ':' || s.commune_key as unit_key,
-from staging.stg_beneficiaries as s
-left join cover_years as y
-    on y.province_list = s.province_list
-    and y.province_code = s.province_code
-    and y.scope_key = s.district_key
-    and y.year = s.year
-    and y.group_code = s.group_code
-left join covers as m
-    on m.province_list = s.province_list
-    and m.province_code = s.province_code
-    and m.scope_key = s.district_key
-    and m.year = s.year
-    and m.group_code = s.group_code
-    and m.period_month = s.period_month
-    and not m.is_annual_report
-where s.replaced_by_file is null and (
-    s.report_level = 'commune'
-    or y.scope_key is null
-    or not (s.is_annual_report or y.has_annual_cover or m.scope_key is not null)
-)
+    k.*,
+    k.province_list || ':' || k.province_code || ':' || k.district_key || ':' || k.commune_key as unit_key,
+from (
+    select s.*,
+    from staging.stg_beneficiaries as s
+    where s.replaced_by_file is null and s.report_level = 'commune'
+
+    union all
+
+    select s.*,
+    from staging.stg_beneficiaries as s
+    left join cover_years as y
+        on y.province_list = s.province_list
+        and y.province_code = s.province_code
+        and y.scope_key = s.district_key
+        and y.year = s.year
+        and y.group_code = s.group_code
+    left join covers as m
+        on m.province_list = s.province_list
+        and m.province_code = s.province_code
+        and m.scope_key = s.district_key
+        and m.year = s.year
+        and m.group_code = s.group_code
+        and m.period_month = s.period_month
+        and not m.is_annual_report
+    where s.replaced_by_file is null and s.report_level <> 'commune' and (
+        y.scope_key is null
+        or not (s.is_annual_report or y.has_annual_cover or m.scope_key is not null)
+    )
+) as k

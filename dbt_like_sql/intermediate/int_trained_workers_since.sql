@@ -37,26 +37,45 @@ first_completions as (
     group by t.facility_id, w.window_start_year, t.person_key
 ),
 
+-- the trained persons of each unit, window and year, counted once per unit-year of the
+-- roster rather than once per area the unit counts in
+unit_trained as (
+    select
+        u.facility_id,
+        w.window_start_year,
+        u.year,
+        count(f.person_key) as trained_person_count,
+    from (
+        select distinct facility_id, year,
+        from intermediate.int_facility_areas
+        where staff_social_work is not null
+    ) as u
+    inner join windows as w
+        on w.window_start_year <= u.year
+    left join first_completions as f
+        on f.facility_id = u.facility_id
+        and f.window_start_year = w.window_start_year
+        and f.first_year <= u.year
+    group by u.facility_id, w.window_start_year, u.year
+),
+
+-- one row per area, unit, window and year: int_facility_areas holds one row per area, unit
+-- and year (its grain, a blocking check before this model is built)
 unit_years as (
     select
         a.geography,
         a.area_level,
         a.province_code,
         a.district_key,
-        w.window_start_year,
+        t.window_start_year,
         a.year,
-        a.facility_id,
         a.staff_social_work,
-        count(f.person_key) as trained_person_count,
+        t.trained_person_count,
     from intermediate.int_facility_areas as a
-    inner join windows as w
-        on w.window_start_year <= a.year
-    left join first_completions as f
-        on f.facility_id = a.facility_id
-        and f.window_start_year = w.window_start_year
-        and f.first_year <= a.year
+    inner join unit_trained as t
+        on t.facility_id = a.facility_id
+        and t.year = a.year
     where a.staff_social_work is not null
-    group by a.geography, a.area_level, a.province_code, a.district_key, w.window_start_year, a.year, a.facility_id, a.staff_social_work
 )
 
 select

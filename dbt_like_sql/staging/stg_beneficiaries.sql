@@ -11,71 +11,116 @@ description: >
   §2.2): the replaced rows stay here, marked by replaced_by_file, and count nowhere.
 */
 -- The supersede rule (an annual row and a December row are different reports here: the
--- annual/monthly rule below decides between them) without ranking every row: rows are counted per year and hash of
--- their key, and only the rows whose hash occurs more than once (a key reported again,
--- or the rare hash collision of two keys) are ranked on the full key. Both steps keep
--- year in their partitions, so that a build of some years (partition_by) reads only
--- their rows.
+-- annual/monthly rule below decides between them) without ranking every row: only the
+-- rows whose key hash occurs more than once in a year (a key reported again, or the rare
+-- hash collision of two keys) are ranked on the full key, and the rows that lose are left
+-- out of the rest. Every step keeps year in its keys, so that a build of some years
+-- (partition_by) reads only their rows.
+-- DuckDB materialises a common table expression read in several places, every column of
+-- millions of rows: so `keyed` (every column, the rows kept) is read once, and the
+-- searches read `keys`, the same key expressions over the key columns only. A name is
+-- trimmed and lowered before the empty string replaces a missing one, so that DuckDB
+-- works once per distinct name of a column segment rather than once per row.
 with keyed as (
     select
         b.*,
-        lower(trim(coalesce(b.district, ''))) as district_key,
-        lower(trim(coalesce(b.commune, ''))) as commune_key,
+        coalesce(lower(trim(b.district)), '') as district_key,
+        coalesce(lower(trim(b.commune)), '') as commune_key,
         cast(coalesce(b.month, 12) as integer) as period_month,
         b.month is null as is_annual,
     from raw.beneficiaries as b
 ),
 
-counted as (
+keys as (
     select
         k.*,
-        count(*) over (
-            partition by k.year, hash(
-                k.province_list, k.province_code, k.district_key, k.commune_key, k.year, k.period_month, k.is_annual, k.group_code
-            )
-        ) as rows_with_key_hash,
-    from keyed as k
+        hash(k.province_list, k.province_code, k.district_key, k.commune_key, k.year, k.period_month, k.is_annual, k.group_code)
+            as key_hash,
+    from (
+        select
+            b.file_name,
+            b.row_number,
+            b.province_list,
+            b.province_code,
+            b.year,
+            b.group_code,
+            coalesce(lower(trim(b.district)), '') as district_key,
+            coalesce(lower(trim(b.commune)), '') as commune_key,
+            cast(coalesce(b.month, 12) as integer) as period_month,
+            b.month is null as is_annual,
+        from raw.beneficiaries as b
+    ) as k
+),
+
+repeated_hashes as (
+    select year, key_hash,
+    from keys
+    group by year, key_hash
+    having count(*) > 1
+),
+
+-- every version of a key reported more than once but the latest (later file, then later row)
+superseded as (
+    select k.*,
+    from keys as k
+    semi join repeated_hashes as h on h.year is not distinct from k.year and h.key_hash = k.key_hash
+    qualify row_number() over (
+        partition by k.province_list, k.province_code, k.district_key, k.commune_key, k.year, k.period_month, k.is_annual, k.group_code
+        order by k.file_name desc, k.row_number desc
+    ) > 1
 ),
 
 current_rows as (
-    -- the only version of its key
-    select c.*,
-    from counted as c
-    where c.rows_with_key_hash = 1
+    select k.*,
+    from keyed as k
+    anti join superseded as s
+        on s.file_name = k.file_name
+        and s.row_number = k.row_number
+        and s.province_list is not distinct from k.province_list
+        and s.province_code is not distinct from k.province_code
+        and s.district_key = k.district_key
+        and s.commune_key = k.commune_key
+        and s.year is not distinct from k.year
+        and s.period_month = k.period_month
+        and s.is_annual = k.is_annual
+        and s.group_code is not distinct from k.group_code
+),
 
-    union all
-
-    -- the latest version of a key reported more than once (later file, then later row)
-    select c.*,
-    from counted as c
-    where c.rows_with_key_hash > 1
-    qualify row_number() over (
-        partition by c.province_list, c.province_code, c.district_key, c.commune_key, c.year, c.period_month, c.is_annual, c.group_code
-        order by c.file_name desc, c.row_number desc
-    ) = 1
+-- the unit-year-groups having an annual report (few: most units report monthly)
+annual_units as (
+    select distinct province_list, province_code, district_key, commune_key, year, group_code,
+    from keys
+    where is_annual
 ),
 
 -- the latest annual and the latest monthly row of each unit-year-group having both: the
 -- kind whose latest row comes from the later file (then the later row) is the unit's
--- report. The latest row of a kind is the current version of its key, so every row is
--- aggregated (an aggregate per unit, not a window over millions of rows).
+-- report. The latest row of a kind is the current version of its key, so the rows of
+-- those units are aggregated, not ranked.
 mixed_units as (
     select
-        c.province_list,
-        c.province_code,
-        c.district_key,
-        c.commune_key,
-        c.year,
-        c.group_code,
-        max(case when c.is_annual then c.file_name end) as annual_file,
-        max(case when c.is_annual then c.file_name || chr(1) || lpad(cast(c.row_number as varchar), 12, '0') end)
+        k.province_list,
+        k.province_code,
+        k.district_key,
+        k.commune_key,
+        k.year,
+        k.group_code,
+        max(case when k.is_annual then k.file_name end) as annual_file,
+        max(case when k.is_annual then k.file_name || chr(1) || lpad(cast(k.row_number as varchar), 12, '0') end)
             as annual_position,
-        max(case when not c.is_annual then c.file_name end) as monthly_file,
-        max(case when not c.is_annual then c.file_name || chr(1) || lpad(cast(c.row_number as varchar), 12, '0') end)
+        max(case when not k.is_annual then k.file_name end) as monthly_file,
+        max(case when not k.is_annual then k.file_name || chr(1) || lpad(cast(k.row_number as varchar), 12, '0') end)
             as monthly_position,
-    from counted as c
-    group by c.province_list, c.province_code, c.district_key, c.commune_key, c.year, c.group_code
-    having bool_or(c.is_annual) and bool_or(not c.is_annual)
+    from keys as k
+    semi join annual_units as a
+        on a.province_list is not distinct from k.province_list
+        and a.province_code is not distinct from k.province_code
+        and a.district_key = k.district_key
+        and a.commune_key = k.commune_key
+        and a.year is not distinct from k.year
+        and a.group_code is not distinct from k.group_code
+    group by k.province_list, k.province_code, k.district_key, k.commune_key, k.year, k.group_code
+    having bool_or(not k.is_annual)
 ),
 
 unit_reports as (

@@ -5,14 +5,32 @@ description: >
   Training records, one per person and course, the row from the lexically latest
   file winning. The person is known only by a salted hash (person_key).
 */
-with ranked as (
-    select
-        t.*,
-        row_number() over (
-            partition by t.record_id
-            order by t.file_name desc, t.row_number desc
-        ) as version_rank,
+-- Only the records whose id occurs more than once are ranked (no window over every row).
+with repeated_ids as (
+    select record_id,
+    from raw.training
+    group by record_id
+    having count(*) > 1
+),
+
+-- every version of a record but the latest (later file, then later row)
+superseded as (
+    select t.file_name, t.row_number, t.record_id,
     from raw.training as t
+    semi join repeated_ids as r on r.record_id is not distinct from t.record_id
+    qualify row_number() over (
+        partition by t.record_id
+        order by t.file_name desc, t.row_number desc
+    ) > 1
+),
+
+current_rows as (
+    select t.*,
+    from raw.training as t
+    anti join superseded as s
+        on s.record_id is not distinct from t.record_id
+        and s.file_name = t.file_name
+        and s.row_number = t.row_number
 )
 
 select
@@ -31,5 +49,4 @@ select
     r.completed,
     r.file_name,
     r.row_number,
-from ranked as r
-where r.version_rank = 1
+from current_rows as r
