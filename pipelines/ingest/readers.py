@@ -685,15 +685,11 @@ def read_csv(data: bytes, source: Source) -> RawTable:
 def _plain_lines(csv_text: _CsvText) -> str | None:
     """The text under the header, each line ending with ``\n``, if its lines need none of
     the cases that ``_split_lines`` settles line by line: no quote, no line break other
-    than ``\n`` and ``\r\n`` (``\r\n`` becomes ``\n``), no ``LINE_SPLITTER``, and a
+    than ``\n`` and ``\r\n`` (polars drops the ``\r``), no ``LINE_SPLITTER``, and a
     header without duplicate columns (``_shape`` refuses it). None otherwise."""
     rest = csv_text.text[csv_text.head.offset:]
-    if '"' in rest or LINE_SPLITTER in rest:
+    if '"' in rest or LINE_SPLITTER in rest or ("\r" in rest and rest.count("\r") != rest.count("\r\n")):
         return None
-    if "\r" in rest:
-        if rest.count("\r") != rest.count("\r\n"):
-            return None
-        rest = rest.replace("\r\n", "\n")
     try:
         _check_duplicates(csv_text.head.header)
     except FileRejected:
