@@ -33,8 +33,9 @@ folder?) raises ``WithdrawalRefused`` before writing anything, unless told to go
 is what the SQL models' state reads (pipelines/sql/state.py).
 
 Files are checked and written in batches, a batch in one transaction, so a file is
-written whole or not at all; worker threads read and check the next batches while the
-current one is written. A CSV file larger than ``CHUNKED_BYTES`` is read, checked and
+written whole or not at all (the CSV files of a batch that share a layout are read in one
+pass, ``read_files``, and the row rules run once per batch); worker threads read and
+check the next batches while the current one is written. A CSV file larger than ``CHUNKED_BYTES`` is read, checked and
 staged in chunks (memory follows the chunk, not the file) and written in a transaction of
 its own, with the rows, messages and line numbers that reading it whole gives
 (``_Writer.stream``).

@@ -16,7 +16,10 @@ holding a quote go through Python's ``csv`` module (in Excel's quoting rules, a 
 inside an unquoted cell, ``Nhà 12" ABC``, is a plain character).
 
 A large CSV is read in chunks of lines (``read_csv_chunks``), after ``CsvScan`` made the
-checks that need its whole bytes; the rows are those of reading it whole.
+checks that need its whole bytes; the rows are those of reading it whole. Several files
+are read with ``read_files``: those of one layout whose lines hold no quote (most files)
+are split and shaped together, in one pass of polars, with the tables reading each alone
+gives (polars costs a fixed time per call, which is most of the time of a small file).
 
 Nothing is typed here: every cell stays text (NFC, stripped, empty -> null).
 A file that cannot be read raises ``FileRejected`` with a readable message.
