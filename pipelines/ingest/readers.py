@@ -41,7 +41,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import fastexcel
 import polars as pl
@@ -685,11 +685,25 @@ def read_csv(data: bytes, source: Source) -> RawTable:
 
 # --- several CSV files at once ---------------------------------------------------------
 
-def _plain_lines(csv_text: _CsvText) -> str | None:
-    """The text under the header, each line ending with ``\n``, if its lines need none of
-    the cases that ``_split_lines`` settles line by line: no quote, no line break other
-    than ``\n`` and ``\r\n`` (polars drops the ``\r``), no ``LINE_SPLITTER``, and a
-    header without duplicate columns (``_shape`` refuses it). None otherwise."""
+@dataclass
+class _Plain:
+    """A CSV file whose lines under the header need none of the cases that
+    ``_split_lines`` settles line by line (``_plain``)."""
+
+    encoding: str
+    head: _CsvHeader
+    rest: bytes
+    """The text under the header, in UTF-8 (a line break at its end or not)."""
+
+    def text(self) -> _CsvText:
+        """The file as ``_CsvText``, starting at the line under the header."""
+        return _CsvText(self.rest.decode("utf-8"), self.encoding, replace(self.head, offset=0))
+
+
+def _plain(csv_text: _CsvText) -> _Plain | None:
+    """The file as ``_Plain`` if its text under the header holds no quote, no line break
+    other than ``\n`` and ``\r\n`` (polars drops the ``\r``), no ``LINE_SPLITTER``, and
+    its header no duplicate column (``_shape`` refuses it). None otherwise."""
     rest = csv_text.text[csv_text.head.offset:]
     if '"' in rest or LINE_SPLITTER in rest or ("\r" in rest and rest.count("\r") != rest.count("\r\n")):
         return None
@@ -697,7 +711,7 @@ def _plain_lines(csv_text: _CsvText) -> str | None:
         _check_duplicates(csv_text.head.header)
     except FileRejected:
         return None
-    return rest if not rest or rest.endswith("\n") else rest + "\n"
+    return _Plain(csv_text.encoding, csv_text.head, rest.encode("utf-8"))
 
 
 class _NotTogether(Exception):
@@ -707,35 +721,38 @@ class _NotTogether(Exception):
 _FILE = "__file"
 
 
-def _read_together(texts: list[_CsvText], rests: list[str], source: Source) -> list[RawTable]:
-    """The tables of CSV files of one layout (delimiter, header width and the columns it
-    names), read as ``read_csv`` reads each (``rests``: their ``_plain_lines``), in one
-    pass of polars over all their lines: the fixed cost of each polars call is paid once
-    for them all, not per file. Lines never cross a file (each ends with a line break);
-    line and row numbers are counted per file. ``_NotTogether`` if polars split the text
-    otherwise than one row per line."""
-    head = texts[0].head
+def _read_together(files: list[_Plain], source: Source) -> list[RawTable]:
+    """The tables of plain CSV files of one layout (delimiter, header width and the
+    columns it names), read as ``read_csv`` reads each, in one pass of polars over all
+    their lines: the fixed cost of each polars call is paid once for them all, not per
+    file. Lines never cross a file (a line break ends each); line and row numbers are
+    counted per file. ``_NotTogether`` if polars split the text otherwise than one row
+    per line."""
+    head = files[0].head
     delimiter, width = head.delimiter, head.width
     names = [f"c{i}" for i in range(width)]
-    counts = pl.Series([r.count("\n") for r in rests], dtype=pl.Int64)
-    raw = "".join(rests).encode("utf-8")
+    rests = [f.rest if not f.rest or f.rest.endswith(b"\n") else f.rest + b"\n" for f in files]
+    counts = pl.Series([r.count(b"\n") for r in rests], dtype=pl.Int64)
+    raw = b"".join(rests)
+    del rests
     lines = _read_lines(raw)
     cells = _read_cells(raw, delimiter, names)
+    del raw
     total = int(counts.sum())
     if len(lines) != total or cells.height != total:
         raise _NotTogether
-    del raw
     frame = _with_structure(cells, lines, _padded(lines, delimiter), delimiter, True)
+    del lines, cells
     ends = counts.cum_sum()
     file = ends.search_sorted(frame["__idx"].cast(pl.Int64), side="right").alias(_FILE)
-    first_lines = pl.Series([t.head.first_line for t in texts], dtype=pl.Int64) - (ends - counts)
+    first_lines = pl.Series([f.head.first_line for f in files], dtype=pl.Int64) - (ends - counts)
     data = frame.with_columns(
         file, (pl.col("__idx").cast(pl.Int64) + first_lines.gather(file)).alias(LINE_NUMBER)
     ).filter(~_blank(names, True))
     firsts = data.filter(pl.col(_FILE).is_first_distinct() & pl.col(STRUCTURE).is_null())
     numbering = [
         (f, idx) for f, idx, *row in firsts.select(_FILE, "__idx", *names).iter_rows()
-        if is_numbering_row(row, _header_width(texts[f].head.header))
+        if is_numbering_row(row, _header_width(files[f].head.header))
     ]
     if numbering:
         data = data.filter(~pl.col("__idx").is_in([idx for _, idx in numbering]))
@@ -746,51 +763,53 @@ def _read_together(texts: list[_CsvText], rests: list[str], source: Source) -> l
         *_named(names, head.header, source),
         STRUCTURE,
     )
-    parts = frame.partition_by(_FILE, as_dict=True, include_key=False, maintain_order=True)
-    empty = frame.clear().drop(_FILE)
+    # the rows are in file order: each file's table is a slice (no copy)
+    starts = frame[_FILE].search_sorted(pl.Series(range(len(files) + 1), dtype=frame[_FILE].dtype), side="left")
+    frame = frame.drop(_FILE)
     skipped = {f for f, _ in numbering}
     tables = []
-    for i, t in enumerate(texts):
-        table = RawTable(parts.get((i,), empty), header_row=t.head.header.index + 1,
-                         ignored_columns=_ignored(t.head.header), numbering_row_skipped=i in skipped)
-        table.encoding, table.delimiter = t.encoding, t.head.delimiter
+    for i, f in enumerate(files):
+        table = RawTable(frame.slice(starts[i], starts[i + 1] - starts[i]), header_row=f.head.header.index + 1,
+                         ignored_columns=_ignored(f.head.header), numbering_row_skipped=i in skipped)
+        table.encoding, table.delimiter = f.encoding, f.head.delimiter
         tables.append(table)
     return tables
 
 
 def read_files(files: list[tuple[str, bytes]], source: Source) -> list[RawTable | FileRejected | pl.exceptions.PolarsError]:
     """Read several raw files (name, bytes): for each, what ``read_file`` returns or the
-    ``FileRejected`` or polars error it raises. The CSV files whose lines are plain
-    (``_plain_lines``) are read together, one pass of polars per layout (delimiter, header
-    width and the columns it names: ``_read_together``); the others one by one."""
+    ``FileRejected`` or polars error it raises. The plain CSV files (``_plain``) are read
+    together, one pass of polars per layout (delimiter, header width and the columns it
+    names: ``_read_together``); the others one by one."""
     out: list[RawTable | FileRejected | pl.exceptions.PolarsError | None] = [None] * len(files)
-    layouts: dict[tuple, list[tuple[int, _CsvText, str]]] = {}
+    layouts: dict[tuple, list[tuple[int, _Plain]]] = {}
     for i, (name, data) in enumerate(files):
         try:
             if unsupported_type(name) is None and data and _suffix(name) == ".csv":
                 csv_text = _csv_text(data, source)
-                rest = _plain_lines(csv_text)
-                if rest is None:
+                plain = _plain(csv_text)
+                if plain is None:
                     out[i] = _read_csv_text(csv_text, source)
                 else:
-                    head = csv_text.head
+                    head = plain.head
                     key = (head.delimiter, head.width, tuple((p, f.name) for p, f in _fields(head.header, source)))
-                    layouts.setdefault(key, []).append((i, csv_text, rest))
+                    layouts.setdefault(key, []).append((i, plain))
+                del csv_text
             else:
                 out[i] = read_file(name, data, source)
         except (FileRejected, pl.exceptions.PolarsError) as exc:
             out[i] = exc
     for members in layouts.values():
         try:
-            tables = _read_together([t for _, t, _ in members], [r for _, _, r in members], source)
+            tables = _read_together([plain for _, plain in members], source)
         except (_NotTogether, pl.exceptions.PolarsError):
             tables = []
-            for _, csv_text, _ in members:
+            for _, plain in members:
                 try:
-                    tables.append(_read_csv_text(csv_text, source))
+                    tables.append(_read_csv_text(plain.text(), source))
                 except (FileRejected, pl.exceptions.PolarsError) as exc:
                     tables.append(exc)
-        for (i, _, _), table in zip(members, tables, strict=True):
+        for (i, _), table in zip(members, tables, strict=True):
             out[i] = table
     return out
 

@@ -52,9 +52,9 @@ class _Spy:
         self.files = 0
         real = readers._read_together
 
-        def spy(texts, rests, source):
-            self.files += len(texts)
-            return real(texts, rests, source)
+        def spy(files, source):
+            self.files += len(files)
+            return real(files, source)
 
         monkeypatch.setattr(readers, "_read_together", spy)
 
@@ -128,7 +128,7 @@ def test_a_mixed_folder_ingests_as_one_file_per_call(tmp_path, monkeypatch):
     ingest_source(together, "facilities", landing(tmp_path, files), SALT)
     assert spy.files >= 10
 
-    monkeypatch.setattr(readers, "_plain_lines", lambda csv_text: None)
+    monkeypatch.setattr(readers, "_plain", lambda csv_text: None)
     expected: dict[str, list[tuple]] = {}
     for name, data in files.items():
         alone = duckdb.connect()
