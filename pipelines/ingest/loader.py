@@ -33,8 +33,9 @@ folder?) raises ``WithdrawalRefused`` before writing anything, unless told to go
 is what the SQL models' state reads (pipelines/sql/state.py).
 
 Files are checked and written in batches, a batch in one transaction, so a file is
-written whole or not at all; worker threads read and check the next batches while the
-current one is written. A CSV file larger than ``CHUNKED_BYTES`` is read, checked and
+written whole or not at all (the CSV files of a batch that share a layout are read in one
+pass, ``read_files``, and the row rules run once per batch); worker threads read and
+check the next batches while the current one is written. A CSV file larger than ``CHUNKED_BYTES`` is read, checked and
 staged in chunks (memory follows the chunk, not the file) and written in a transaction of
 its own, with the rows, messages and line numbers that reading it whole gives
 (``_Writer.stream``).
@@ -76,7 +77,7 @@ from pipelines.ingest.readers import (
     FileRejected,
     RawTable,
     read_csv_chunks,
-    read_file,
+    read_files,
     unsupported_type,
 )
 from pipelines.ingest.rules import FileSoFar, Split, apply_rules_batch
@@ -433,17 +434,16 @@ def _read(entry: Entry, settled_before_ns: int | None, spec: Source, chunked_byt
 
 
 def _process_batch(spec: Source, items: list[_Prepared], pii_salt: str, resolver: ProvinceResolver) -> None:
-    """Read and check the files of ``items`` (no database access): the rules run once on
-    all the files that could be read (``apply_rules_batch``); sets each item's
-    ``processed`` and drops its bytes."""
+    """Read and check the files of ``items`` (no database access): the files of one layout
+    are read together (``read_files``) and the rules run once on all the files that could
+    be read (``apply_rules_batch``); sets each item's ``processed`` and drops its bytes."""
     tables = []
-    for item in items:
-        try:
-            tables.append((item, read_file(item.name, item.data, spec)))
-        except FileRejected as exc:
-            item.processed = FileResult(spec.name, item.name, item.sha, REJECTED, message=str(exc)), None, None
-        except pl.exceptions.PolarsError as exc:  # a file polars cannot parse stops neither the build nor the source
-            item.processed = FileResult(spec.name, item.name, item.sha, REJECTED, message=_parse_error(exc)), None, None
+    for item, table in zip(items, read_files([(item.name, item.data) for item in items], spec), strict=True):
+        if isinstance(table, RawTable):
+            tables.append((item, table))
+        else:  # a file polars cannot parse stops neither the build nor the source
+            message = str(table) if isinstance(table, FileRejected) else _parse_error(table)
+            item.processed = FileResult(spec.name, item.name, item.sha, REJECTED, message=message), None, None
         item.data = b""
     splits = apply_rules_batch([table.frame for _, table in tables], spec, resolver, pii_salt)
     # The rows are checked against the raw table's pandera schema once per run, by the

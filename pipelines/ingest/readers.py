@@ -16,7 +16,10 @@ holding a quote go through Python's ``csv`` module (in Excel's quoting rules, a 
 inside an unquoted cell, ``Nhà 12" ABC``, is a plain character).
 
 A large CSV is read in chunks of lines (``read_csv_chunks``), after ``CsvScan`` made the
-checks that need its whole bytes; the rows are those of reading it whole.
+checks that need its whole bytes; the rows are those of reading it whole. Several files
+are read with ``read_files``: those of one layout whose lines hold no quote (most files)
+are split and shaped together, in one pass of polars, with the tables reading each alone
+gives (polars costs a fixed time per call, which is most of the time of a small file).
 
 Nothing is typed here: every cell stays text (NFC, stripped, empty -> null).
 A file that cannot be read raises ``FileRejected`` with a readable message.
@@ -38,7 +41,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import fastexcel
 import polars as pl
@@ -226,28 +229,47 @@ def _shape(cells: pl.DataFrame, lines: pl.Series, header: _Header, source: Sourc
     data = cells.rename(dict(zip(cells.columns, names, strict=False))).with_columns(lines.alias(LINE_NUMBER).cast(pl.Int64))
     if structure is not None:
         data = data.with_columns(structure.alias(STRUCTURE))
-    blank = pl.all_horizontal(pl.col(n).is_null() for n in names) if width else pl.lit(True)
-    if structure is not None:  # a line of a malformed record is a data line even when blank
-        blank = blank & pl.col(STRUCTURE).is_null()
-    data = data.filter(~blank)
-    header_width = sum(1 for c in header.cells if c)
+    data = data.filter(~_blank(names, structure is not None))
     skipped = False
     if first_rows and data.height and (structure is None or data[STRUCTURE][0] is None) and is_numbering_row(
-        list(data.select(names).row(0)), header_width
+        list(data.select(names).row(0)), _header_width(header)
     ):
         data = data.slice(1)
         skipped = True
-    ignored = [
-        c for i, c in enumerate(header.cells) if c and i not in header.columns
-    ]
-    fields = sorted(header.columns.items(), key=lambda kv: source.fields.index(kv[1]))
     frame = data.select(
         pl.int_range(rows_before + 1, rows_before + pl.len() + 1, dtype=pl.Int32).alias(ROW_NUMBER),
         LINE_NUMBER,
-        *(pl.col(names[i]).alias(f.name) for i, f in fields if i < width),
+        *_named(names, header, source),
         *([STRUCTURE] if structure is not None else []),
     )
-    return RawTable(frame, header_row=header.index + 1, ignored_columns=ignored, numbering_row_skipped=skipped)
+    return RawTable(frame, header_row=header.index + 1, ignored_columns=_ignored(header), numbering_row_skipped=skipped)
+
+
+def _blank(names: list[str], structure: bool) -> pl.Expr:
+    """A row without a cell; with ``structure``, also a well-formed record (a line of a
+    malformed record is a data line even when blank)."""
+    blank = pl.all_horizontal(pl.col(n).is_null() for n in names) if names else pl.lit(True)
+    return blank & pl.col(STRUCTURE).is_null() if structure else blank
+
+
+def _header_width(header: _Header) -> int:
+    """The header's non-empty cells."""
+    return sum(1 for c in header.cells if c)
+
+
+def _ignored(header: _Header) -> list[str]:
+    """The header's non-empty cells that name no field."""
+    return [c for i, c in enumerate(header.cells) if c and i not in header.columns]
+
+
+def _fields(header: _Header, source: Source) -> list[tuple[int, Field]]:
+    """(cell position, field) of the header's recognised columns, in the source's order."""
+    return sorted(header.columns.items(), key=lambda kv: source.fields.index(kv[1]))
+
+
+def _named(names: list[str], header: _Header, source: Source) -> list[pl.Expr]:
+    """The columns ``names`` (by position) that the header names, under the field's name."""
+    return [pl.col(names[i]).alias(f.name) for i, f in _fields(header, source) if i < len(names)]
 
 
 # --- CSV -------------------------------------------------------------------------------
@@ -406,13 +428,27 @@ LINE_SPLITTER = "\x1f"
 unit separator; a text holding it is split in Python instead)."""
 
 
+def _read_lines(raw: bytes) -> pl.Series:
+    """The physical lines of UTF-8 text without ``LINE_SPLITTER``, as polars splits them."""
+    return pl.read_csv(
+        raw, has_header=False, separator=LINE_SPLITTER, quote_char=None, schema={"line": pl.String},
+        truncate_ragged_lines=True, extra_columns="ignore", raise_if_empty=False,
+    ).to_series().fill_null("")
+
+
+def _read_cells(raw: bytes, delimiter: str, names: list[str]) -> pl.DataFrame:
+    """The cells of each line of UTF-8 text split on ``delimiter`` (quotes ignored), by
+    position (``names``): the cells beyond them are dropped, the missing ones null."""
+    return pl.read_csv(
+        raw, has_header=False, separator=delimiter, quote_char=None, schema=dict.fromkeys(names, pl.String),
+        truncate_ragged_lines=True, missing_columns="insert", extra_columns="ignore", raise_if_empty=False,
+    )
+
+
 def _physical_lines(rest: str, raw: bytes) -> pl.Series:
     """The physical lines of ``rest`` (``raw`` is its UTF-8), a trailing ``\r`` dropped."""
     if LINE_SPLITTER not in rest:
-        return pl.read_csv(
-            raw, has_header=False, separator=LINE_SPLITTER, quote_char=None, schema={"line": pl.String},
-            truncate_ragged_lines=True, extra_columns="ignore", raise_if_empty=False,
-        ).to_series().fill_null("")
+        return _read_lines(raw)
     lines = pl.Series("line", [rest], dtype=pl.String).str.split("\n").list.explode().str.strip_suffix("\r")
     return lines.slice(0, len(lines) - 1) if rest.endswith("\n") else lines
 
@@ -498,6 +534,38 @@ def _quoted_lines(lines: pl.Series, has_quote: pl.Series, delimiter: str, width:
     return pl.concat([_fixed(idx, cells, structure) for idx, cells, structure in frames]), open_end
 
 
+def _padded(lines: pl.Series, delimiter: str) -> bool:
+    """Whether a cell of ``lines`` starts or ends with a space: polars reads an empty cell
+    as null, so only then do the cells need ``clean``."""
+    d = _REGEX_DELIMITERS[delimiter]
+    return lines.str.contains(f"(?:^|{d})\\s|\\s(?:{d}|$)").any()
+
+
+def _with_structure(cells: pl.DataFrame, lines: pl.Series, padded: bool, delimiter: str,
+                    unquoted: pl.Series | bool) -> pl.DataFrame:
+    """The cells of ``lines`` by position (clean, if ``padded``) with each line's index
+    ``__idx`` and its structure problem when it is split on every delimiter: fewer cells
+    than the header, or non-empty cells beyond it (the lines holding a quote, not
+    ``unquoted``, are settled by ``_quoted_lines``)."""
+    names, width = cells.columns, cells.width
+    count = lines.str.count_matches(delimiter, literal=True) + 1
+    wide = ((count > width) & unquoted).arg_true().to_list()
+    wide_filled = [
+        i for i, line in zip(wide, lines.gather(wide).to_list(), strict=False)
+        if line.split(delimiter, width)[width].replace(delimiter, "").strip()
+    ]
+    frame = cells.select(clean(pl.col(n), normalize=False) if padded else n for n in names).with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__idx"), count.alias("__count")
+    )
+    filled = ~pl.all_horizontal(pl.col(n).is_null() for n in names) | pl.col("__idx").is_in(wide_filled)
+    short_or_wide = filled & ((pl.col("__count") < width) | pl.col("__idx").is_in(wide_filled))
+    message = (  # formatted only when a line needs it (the format costs as much as the split)
+        pl.when(short_or_wide).then(pl.format(f"row has {{}} cells, the header has {width}", "__count"))
+        if frame.select(short_or_wide.any()).item() else pl.lit(None, pl.String)
+    )
+    return frame.with_columns(message.alias(STRUCTURE)).drop("__count")
+
+
 @dataclass
 class _Lines:
     """The physical lines of a text as clean cells by position, each line's number and
@@ -521,35 +589,16 @@ def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> _Lin
     raw = rest.encode("utf-8")
     lines = _physical_lines(rest, raw)
     names = [f"c{i}" for i in range(width)]
-    cells = pl.read_csv(
-        raw, has_header=False, separator=delimiter, quote_char=None, schema=dict.fromkeys(names, pl.String),
-        truncate_ragged_lines=True, missing_columns="insert", extra_columns="ignore", raise_if_empty=False,
-    )
+    cells = _read_cells(raw, delimiter, names)
     if cells.height != len(lines):  # polars saw other line breaks (a lone \r): split the lines here
         cells = pl.DataFrame({"line": lines}).select(
             pl.col("line").str.split(delimiter).list.get(i, null_on_oob=True).alias(n) for i, n in enumerate(names)
         )
         padded = True
-    else:  # polars reads an empty cell as null: only a cell starting or ending with a space needs ``clean``
-        d = _REGEX_DELIMITERS[delimiter]
-        padded = lines.str.contains(f"(?:^|{d})\\s|\\s(?:{d}|$)").any()
+    else:
+        padded = _padded(lines, delimiter)
     has_quote = lines.str.contains('"', literal=True)
-    count = lines.str.count_matches(delimiter, literal=True) + 1
-    wide = ((count > width) & ~has_quote).arg_true().to_list()
-    wide_filled = [
-        i for i, line in zip(wide, lines.gather(wide).to_list(), strict=False)
-        if line.split(delimiter, width)[width].replace(delimiter, "").strip()
-    ]
-    frame = cells.select(clean(pl.col(n), normalize=False) if padded else n for n in names).with_columns(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__idx"), count.alias("__count")
-    )
-    filled = ~pl.all_horizontal(pl.col(n).is_null() for n in names) | pl.col("__idx").is_in(wide_filled)
-    short_or_wide = filled & ((pl.col("__count") < width) | pl.col("__idx").is_in(wide_filled))
-    message = (  # formatted only when a line needs it (the format costs as much as the split)
-        pl.when(short_or_wide).then(pl.format(f"row has {{}} cells, the header has {width}", "__count"))
-        if frame.select(short_or_wide.any()).item() else pl.lit(None, pl.String)
-    )
-    frame = frame.with_columns(message.alias(STRUCTURE)).drop("__count")
+    frame = _with_structure(cells, lines, padded, delimiter, ~has_quote)
     open_end = False
     if has_quote.any():
         fixed, open_end = _quoted_lines(lines, has_quote, delimiter, width, first_line)
@@ -604,17 +653,165 @@ def _csv_header(text: str, source: Source, *, whole: bool = True) -> _CsvHeader:
     return _CsvHeader(delimiter, header, offset, first_line, width)
 
 
-def read_csv(data: bytes, source: Source) -> RawTable:
-    """Read a CSV file (see module doc)."""
+@dataclass
+class _CsvText:
+    """A CSV file decoded, its header found."""
+
+    text: str
+    encoding: str
+    head: _CsvHeader
+
+
+def _csv_text(data: bytes, source: Source) -> _CsvText:
     check_line_lengths(data)
     text, encoding = decode(data)
     if not text.strip():
         raise FileRejected("empty file")
-    head = _csv_header(text, source)
-    lines = _split_lines(text[head.offset:], head.delimiter, head.width, head.first_line)
+    return _CsvText(text, encoding, _csv_header(text, source))
+
+
+def _read_csv_text(csv_text: _CsvText, source: Source) -> RawTable:
+    head = csv_text.head
+    lines = _split_lines(csv_text.text[head.offset:], head.delimiter, head.width, head.first_line)
     table = _shape(lines.cells, lines.numbers, head.header, source, lines.structure)
-    table.encoding, table.delimiter = encoding, head.delimiter
+    table.encoding, table.delimiter = csv_text.encoding, head.delimiter
     return table
+
+
+def read_csv(data: bytes, source: Source) -> RawTable:
+    """Read a CSV file (see module doc)."""
+    return _read_csv_text(_csv_text(data, source), source)
+
+
+# --- several CSV files at once ---------------------------------------------------------
+
+@dataclass
+class _Plain:
+    """A CSV file whose lines under the header need none of the cases that
+    ``_split_lines`` settles line by line (``_plain``)."""
+
+    encoding: str
+    head: _CsvHeader
+    rest: bytes
+    """The text under the header, in UTF-8 (a line break at its end or not)."""
+
+    def text(self) -> _CsvText:
+        """The file as ``_CsvText``, starting at the line under the header."""
+        return _CsvText(self.rest.decode("utf-8"), self.encoding, replace(self.head, offset=0))
+
+
+def _plain(csv_text: _CsvText) -> _Plain | None:
+    """The file as ``_Plain`` if its text under the header holds no quote, no line break
+    other than ``\n`` and ``\r\n`` (polars drops the ``\r``), no ``LINE_SPLITTER``, and
+    its header no duplicate column (``_shape`` refuses it). None otherwise."""
+    rest = csv_text.text[csv_text.head.offset:]
+    if '"' in rest or LINE_SPLITTER in rest or ("\r" in rest and rest.count("\r") != rest.count("\r\n")):
+        return None
+    try:
+        _check_duplicates(csv_text.head.header)
+    except FileRejected:
+        return None
+    return _Plain(csv_text.encoding, csv_text.head, rest.encode("utf-8"))
+
+
+class _NotTogether(Exception):
+    """polars split the lines of files read together otherwise than one row per line."""
+
+
+_FILE = "__file"
+
+
+def _read_together(files: list[_Plain], source: Source) -> list[RawTable]:
+    """The tables of plain CSV files of one layout (delimiter, header width and the
+    columns it names), read as ``read_csv`` reads each, in one pass of polars over all
+    their lines: the fixed cost of each polars call is paid once for them all, not per
+    file. Lines never cross a file (a line break ends each); line and row numbers are
+    counted per file. ``_NotTogether`` if polars split the text otherwise than one row
+    per line."""
+    head = files[0].head
+    delimiter, width = head.delimiter, head.width
+    names = [f"c{i}" for i in range(width)]
+    rests = [f.rest if not f.rest or f.rest.endswith(b"\n") else f.rest + b"\n" for f in files]
+    counts = pl.Series([r.count(b"\n") for r in rests], dtype=pl.Int64)
+    raw = b"".join(rests)
+    del rests
+    lines = _read_lines(raw)
+    cells = _read_cells(raw, delimiter, names)
+    del raw
+    total = int(counts.sum())
+    if len(lines) != total or cells.height != total:
+        raise _NotTogether
+    frame = _with_structure(cells, lines, _padded(lines, delimiter), delimiter, True)
+    del lines, cells
+    ends = counts.cum_sum()
+    file = ends.search_sorted(frame["__idx"].cast(pl.Int64), side="right").alias(_FILE)
+    first_lines = pl.Series([f.head.first_line for f in files], dtype=pl.Int64) - (ends - counts)
+    data = frame.with_columns(
+        file, (pl.col("__idx").cast(pl.Int64) + first_lines.gather(file)).alias(LINE_NUMBER)
+    ).filter(~_blank(names, True))
+    firsts = data.filter(pl.col(_FILE).is_first_distinct() & pl.col(STRUCTURE).is_null())
+    numbering = [
+        (f, idx) for f, idx, *row in firsts.select(_FILE, "__idx", *names).iter_rows()
+        if is_numbering_row(row, _header_width(files[f].head.header))
+    ]
+    if numbering:
+        data = data.filter(~pl.col("__idx").is_in([idx for _, idx in numbering]))
+    frame = data.select(
+        _FILE,
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over(_FILE).alias(ROW_NUMBER),
+        LINE_NUMBER,
+        *_named(names, head.header, source),
+        STRUCTURE,
+    )
+    # the rows are in file order: each file's table is a slice (no copy)
+    starts = frame[_FILE].search_sorted(pl.Series(range(len(files) + 1), dtype=frame[_FILE].dtype), side="left")
+    frame = frame.drop(_FILE)
+    skipped = {f for f, _ in numbering}
+    tables = []
+    for i, f in enumerate(files):
+        table = RawTable(frame.slice(starts[i], starts[i + 1] - starts[i]), header_row=f.head.header.index + 1,
+                         ignored_columns=_ignored(f.head.header), numbering_row_skipped=i in skipped)
+        table.encoding, table.delimiter = f.encoding, f.head.delimiter
+        tables.append(table)
+    return tables
+
+
+def read_files(files: list[tuple[str, bytes]], source: Source) -> list[RawTable | FileRejected | pl.exceptions.PolarsError]:
+    """Read several raw files (name, bytes): for each, what ``read_file`` returns or the
+    ``FileRejected`` or polars error it raises. The plain CSV files (``_plain``) are read
+    together, one pass of polars per layout (delimiter, header width and the columns it
+    names: ``_read_together``); the others one by one."""
+    out: list[RawTable | FileRejected | pl.exceptions.PolarsError | None] = [None] * len(files)
+    layouts: dict[tuple, list[tuple[int, _Plain]]] = {}
+    for i, (name, data) in enumerate(files):
+        try:
+            if unsupported_type(name) is None and data and _suffix(name) == ".csv":
+                csv_text = _csv_text(data, source)
+                plain = _plain(csv_text)
+                if plain is None:
+                    out[i] = _read_csv_text(csv_text, source)
+                else:
+                    head = plain.head
+                    key = (head.delimiter, head.width, tuple((p, f.name) for p, f in _fields(head.header, source)))
+                    layouts.setdefault(key, []).append((i, plain))
+                del csv_text
+            else:
+                out[i] = read_file(name, data, source)
+        except (FileRejected, pl.exceptions.PolarsError) as exc:
+            out[i] = exc
+    for members in layouts.values():
+        try:
+            tables = _read_together([plain for _, plain in members], source)
+        except (_NotTogether, pl.exceptions.PolarsError):
+            tables = []
+            for _, plain in members:
+                try:
+                    tables.append(_read_csv_text(plain.text(), source))
+                except (FileRejected, pl.exceptions.PolarsError) as exc:
+                    tables.append(exc)
+        for (i, _), table in zip(members, tables, strict=True):
+            out[i] = table
+    return out
 
 
 # --- CSV in chunks ---------------------------------------------------------------------

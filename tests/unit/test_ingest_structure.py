@@ -142,19 +142,20 @@ def test_every_physical_data_line_is_loaded_or_rejected(tmp_path_factory, lines,
 
 def test_a_file_polars_cannot_parse_is_rejected_and_the_others_load(tmp_path, monkeypatch):
     # Whatever polars raises while reading one file, that file is rejected with the
-    # reason and the other files of the source still load.
+    # reason and the other files of the source still load (the files of a batch read
+    # together are then read one by one).
     import polars as pl
 
-    from pipelines.ingest import loader
+    from pipelines.ingest import readers
 
-    real = loader.read_file
+    real = readers._read_cells
 
-    def failing(file_name, data, source):
-        if file_name == "a.csv":
+    def failing(raw, delimiter, names):
+        if b"F1," in raw:
             raise pl.exceptions.ComputeError("could not parse `Nhà 12\" ABC` as dtype str")
-        return real(file_name, data, source)
+        return real(raw, delimiter, names)
 
-    monkeypatch.setattr(loader, "read_file", failing)
+    monkeypatch.setattr(readers, "_read_cells", failing)
     row = F_HEAD + "F1,Trạm 1,Cà Mau,2024,health\n"
     con = duckdb.connect()
     run(con, "facilities", landing(tmp_path, {"a.csv": row, "b.csv": row.replace("F1", "F2")}))
