@@ -58,7 +58,9 @@ def test_fold(text, folded):
     assert col([text], fold_expr(V)) == [folded]
 
 
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+# Cn: characters Python's Unicode tables do not know yet (3.11 has Unicode 14; polars has a
+# newer one, e.g. U+13440 is a mark there): the two folds can only agree on the others.
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cn")), max_size=30))
 @settings(max_examples=200, deadline=None)
 def test_fold_expr_agrees_with_fold(text):
     assert col([text], fold_expr(V)) == [fold(text)]
