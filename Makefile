@@ -7,6 +7,11 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+# Packages installed with their bytecode: where Python may not write __pycache__ (a .venv
+# owned by root and run by another user, PYTHONDONTWRITEBYTECODE=1 as on these machines),
+# every process would compile each module it imports, every time: at national scale 2.5 s
+# of each run's start and 5 s of the Great Expectations import (benchmarks/BENCHMARKS.md).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: run rebuild test lint dev bootstrap sample clean
 
