@@ -19,8 +19,9 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-# --inexact: keep the optional spark group once `make test` has installed it.
-$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+# --inexact: keep the optional spark group once `make test` has installed it. The Makefile is
+# a prerequisite so that a change of the install settings above reaches existing .venvs.
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock Makefile
 	$(UV) sync --frozen --inexact --quiet
 	@touch $@
 
