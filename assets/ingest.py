@@ -26,8 +26,6 @@ CONTRACT_BATCH_ROWS = 1_000_000
 """Rows validated at once by the contract check (bounds its memory): files together up to
 about this many rows, a file with more rows in ranges of this many row numbers."""
 ALL_ROWS = (0, 2**31 - 1)
-PRIORITY_TAG, INGEST_PRIORITY = "dagster/priority", "1"
-"""Dagster runs the ready step with the highest priority first (default 0)."""
 
 
 @dataclass(frozen=True)
@@ -192,9 +190,6 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
         key=["raw", source],
         group_name="ingest",
         kinds={"duckdb", "python"},
-        # first among the steps ready at a build's start (the seeds are): reading the files
-        # tells soonest whether the marts change, and starts the Great Expectations import
-        op_tags={PRIORITY_TAG: INGEST_PRIORITY},
         description=(
             f"{DESCRIPTIONS[source]} Files of TGXH_RAW_DIR/{source}/ in lexical order; a file "
             "already ingested (same SHA-256) is skipped; bad rows go to audit.rejected_rows with a "

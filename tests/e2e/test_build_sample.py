@@ -47,17 +47,6 @@ def test_build_succeeds_publishes_and_writes_reports(built):
         assert con.execute("select build_id from audit.builds").fetchall() == [(built["first"].run_id,)]
 
 
-def test_the_files_are_read_before_the_seeds_are_loaded(built):
-    """Reading first tells soonest whether the marts change (and starts the Great
-    Expectations import when they do)."""
-    started = [
-        e.step_key for e in built["instance"].all_logs(built["first"].run_id)
-        if e.dagster_event is not None and e.dagster_event.event_type == dg.DagsterEventType.STEP_START
-    ]
-    assert started[:3] == ["raw__beneficiaries", "raw__facilities", "raw__training"]
-    assert started.index("plan_seeds") > 2 and started.index("provinces") > 2
-
-
 def test_only_the_intended_bad_rows_are_rejected(built):
     with open(RAW / "expected_rejections.csv", encoding="utf-8") as fh:
         expected = sorted((r["source"], r["file_name"], int(r["row_number"]), r["reason_contains"]) for r in csv.DictReader(fh))
