@@ -10,8 +10,8 @@ import polars as pl
 from assets._common import preview_md
 from models.sources import SOURCES as SOURCE_SPECS
 from pipelines.config import SOURCES
-from pipelines.duck import qualified_name, relation_kind
-from pipelines.ingest import IngestReport, WithdrawalRefused, ingest_source, list_entries
+from pipelines.duck import qualified_name
+from pipelines.ingest import IngestReport, WithdrawalRefused, ingest_source, lists_unrecorded_names
 from pipelines.quality.expectations import start_child as start_expectations_child
 from pipelines.resources import WarehouseResource
 
@@ -170,19 +170,6 @@ def _run_start(context: dg.AssetExecutionContext) -> float | None:
     return record.start_time if record is not None else None
 
 
-def _lists_new_names(con, source: str, folder) -> bool:
-    """Whether the folder lists a name the source's ledger does not hold (an upload in
-    progress aside): the ingestion will record it, so the marts will change. Known names
-    with other bytes are only seen once the files are hashed."""
-    listed = {entry.path.name for entry in list_entries(folder)}
-    if not listed:
-        return False
-    if relation_kind(con, "audit", "ingested_files") is None:
-        return True
-    known = con.execute("select file_name from audit.ingested_files where source = ?", [source]).fetchall()
-    return bool(listed - {name for (name,) in known})
-
-
 def build_ingest_asset(source: str) -> dg.AssetsDefinition:
     """The ingest asset of one landing folder."""
 
@@ -216,7 +203,7 @@ def build_ingest_asset(source: str) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = warehouse.settings()
         with warehouse.connect(context) as con:
-            if _lists_new_names(con, source, settings.source_dir(source)):
+            if lists_unrecorded_names(con, source, settings.source_dir(source)):
                 # new files: the marts will change and the Great Expectations suite will run,
                 # so its child starts importing now, while the files are read
                 start_expectations_child()

@@ -15,7 +15,7 @@ from pipelines.ingest.loader import (
     WithdrawalRefused,
     ensure_tables,
     ingest_source,
-    list_entries,
+    lists_unrecorded_names,
 )
 
 __all__ = [
@@ -24,5 +24,5 @@ __all__ = [
     "WithdrawalRefused",
     "ensure_tables",
     "ingest_source",
-    "list_entries",
+    "lists_unrecorded_names",
 ]

@@ -69,7 +69,7 @@ from models.sources import (
     raw_table_ddl,
     table_ddl,
 )
-from pipelines.duck import transaction
+from pipelines.duck import relation_kind, transaction
 from pipelines.ingest.province_names import ProvinceResolver, default_resolver
 from pipelines.ingest.readers import (
     ROW_NUMBER,
@@ -269,6 +269,19 @@ def list_entries(folder: Path) -> list[Entry]:
                 continue
             entries.append(Entry(Path(item.path), st.st_size, st.st_mtime_ns, _not_read_reason(item.name, st)))
     return sorted(entries, key=lambda e: e.path.name)
+
+
+def lists_unrecorded_names(con: duckdb.DuckDBPyConnection, source: str, folder: Path) -> bool:
+    """Whether ``folder`` lists an entry whose ledger name (``_ledger_name``) the source's
+    ledger does not hold, uploads in progress aside: ingesting it will record it. A known
+    name with other bytes is only seen once the file is hashed (``ingest_source``)."""
+    listed = {_ledger_name(e.path.name)[0] for e in list_entries(Path(folder))}
+    if not listed:
+        return False
+    if relation_kind(con, "audit", "ingested_files") is None:
+        return True
+    known = con.execute("select file_name from audit.ingested_files where source = ?", [source]).fetchall()
+    return bool(listed - {name for (name,) in known})
 
 
 class _Unreadable(Exception):

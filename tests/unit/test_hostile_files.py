@@ -26,7 +26,7 @@ import pytest
 import xlsxwriter
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.ingest import ingest_source
+from pipelines.ingest import ingest_source, lists_unrecorded_names
 from pipelines.ingest.readers import MAX_LINE_BYTES, check_archive, check_line_lengths
 from pipelines.ingest.rules import MAX_CELL_CHARS
 from tests.fixtures.ingest.builders import SALT, assert_reconciled, ledger, raw_rows, rejections
@@ -441,3 +441,21 @@ def test_a_name_that_spells_the_ledger_name_of_a_non_utf8_name_is_not_written_tw
     assert con.execute("select file_name, status from audit.ingest_file_state").fetchall() == [(shown, "not_read")]
     assert raw_rows(con, "beneficiaries", "file_name") == []
     assert_reconciled(con)
+
+
+def test_a_non_utf8_name_already_in_the_ledger_is_no_new_file(tmp_path):
+    # the ingest assets start the Great Expectations import early when a folder lists a
+    # name the ledger lacks; the ledger holds a non-UTF-8 name as shown ('\xNN'), so that
+    # is the name compared, or every build would count the file as new
+    folder = tmp_path / "beneficiaries"
+    folder.mkdir()
+    with open(os.fsencode(folder) + b"/" + NOT_UTF8_NAME, "wb") as fh:
+        fh.write(_rows(("Cà Mau", "", "", 2007, "disabled", 2)).encode())
+    con = duckdb.connect()
+    assert lists_unrecorded_names(con, "beneficiaries", folder)  # no ledger yet
+    ingest_source(con, "beneficiaries", folder, SALT)
+    assert not lists_unrecorded_names(con, "beneficiaries", folder)
+    (folder / "later.csv").write_text(_rows(("Cà Mau", "", "", 2008, "elderly", 1)), encoding="utf-8")
+    assert lists_unrecorded_names(con, "beneficiaries", folder)
+    (folder / "later.csv").rename(folder / "~$later.csv")  # an upload in progress is no new file
+    assert not lists_unrecorded_names(con, "beneficiaries", folder)
