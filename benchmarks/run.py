@@ -327,15 +327,12 @@ def _breakdown(build: dict, wall: float) -> dict:
     steps = sum(s["seconds"] or 0.0 for s in build["steps"])
     return {
         "wall_s": wall,
-        "process_and_import_s": wall - build["setup_s"] - build["execute_s"],
         "import_s": build["import_s"],
         "instance_s": build["setup_s"],
         "exit_s": build.get("exit_s"),
         "run_s": build["run_s"],
         "steps_s": steps,
-        "between_steps_s": (build["run_s"] or 0.0) - steps,
         "outside_run_s": build["execute_s"] - (build["run_s"] or 0.0),
-        "step_count": len(build["steps"]),
         "layers": _layers(build["steps"]),
         "slowest": sorted((s for s in build["steps"] if s["seconds"] is not None),
                           key=lambda s: -s["seconds"])[:12],
