@@ -39,7 +39,7 @@ from pipelines.sql import (
 )
 from pipelines.sql.audits import markdown_table
 from pipelines.sql.execute import preview
-from pipelines.sql.state import model_inputs, plan_build, record_build
+from pipelines.sql.state import ensure_state_tables, model_inputs, plan_build, record_build
 
 MODELS_DIR = PROJECT_ROOT / "dbt_like_sql"
 TARGET_VS_ACTUAL = "marts.target_vs_actual"
@@ -268,6 +268,7 @@ def great_expectations_check(
         warehouse = context.resources.warehouse
         op_context = context.op_execution_context
         with warehouse.connect(op_context) as con:
+            ensure_state_tables(con)
             inputs = model_inputs(con, tables, models, None)
             plan = plan_build(con, GE_SUITE_STATE, ge.suite_hash(specs), inputs, incremental=False, exists=True)
         if plan.action is Action.SKIP:

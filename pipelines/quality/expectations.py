@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -286,4 +287,9 @@ def _serve() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(_serve())
+    status = _serve()
+    # The answer is printed and the database closed; the parent waits for this process to
+    # end. os._exit skips the interpreter's final garbage collection over every object of
+    # Great Expectations and pandas: about 1 s of each build's suite step.
+    sys.stdout.flush()
+    os._exit(status)

@@ -59,9 +59,9 @@ def _check_columns(model: SqlModel, columns: Sequence[tuple[str, str]]) -> None:
         raise ColumnDocError(f"{model.path}: {'; '.join(parts)} (result columns: {[c for c, _ in columns]})")
 
 
-def document(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
+def document(con: duckdb.DuckDBPyConnection, model: SqlModel) -> list[tuple[str, str]]:
     """Write the header's description and column descriptions with ``COMMENT ON``
-    (in the caller's transaction)."""
+    (in the caller's transaction); the relation's columns."""
     kind, rel = _relation_kind(model), model.relation
     columns = relation_columns(con, model.schema, model.name)
     _check_columns(model, columns)
@@ -70,6 +70,7 @@ def document(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
         desc = model.column_description(actual)
         if desc is not None:
             con.execute(f"comment on column {rel}.{quote_identifier(actual)} is {sql_string_literal(desc)}")
+    return columns
 
 
 def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel) -> TableInfo:
@@ -87,8 +88,7 @@ def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel) -> TableInfo:
         if existing and existing != kind:
             con.execute(f"drop {existing} {rel}")
         con.execute(f"create or replace {kind} {rel} as\n{model.sql}\n")
-        document(con, model)
-        return describe(con, model)
+        return describe(con, model, document(con, model))
 
 
 def partition_filter(model: SqlModel, values: Iterable[int], alias: str | None = None) -> str:
@@ -134,9 +134,13 @@ def materialize_partitions(
         return describe(con, model)
 
 
-def describe(con: duckdb.DuckDBPyConnection, model: SqlModel) -> TableInfo:
-    """What a built model holds: its row count and columns (also for a model not rebuilt)."""
-    columns = relation_columns(con, model.schema, model.name)
+def describe(
+    con: duckdb.DuckDBPyConnection, model: SqlModel, columns: list[tuple[str, str]] | None = None
+) -> TableInfo:
+    """What a built model holds: its row count and columns (also for a model not rebuilt);
+    ``columns`` when the caller has just read them."""
+    if columns is None:
+        columns = relation_columns(con, model.schema, model.name)
     (row_count,), = con.execute(f"select count(*) from {model.relation}").fetchall()
     return TableInfo(
         row_count=int(row_count),

@@ -31,6 +31,7 @@ from pipelines.sql.model import SqlModel
 from pipelines.sql.state import (
     Action,
     BuildPlan,
+    ensure_state_tables,
     model_inputs,
     plan_build,
     record_build,
@@ -70,8 +71,8 @@ def build(con: duckdb.DuckDBPyConnection, model: SqlModel, planned: BuildPlan) -
         return materialize_partitions(con, model, planned.changed, planned.partitioned_inputs)
     if planned.action is Action.DOCUMENT:
         with transaction(con):
-            document(con, model)
-        return describe(con, model)
+            columns = document(con, model)
+        return describe(con, model, columns)
     if planned.action is Action.SKIP:
         return describe(con, model)
     return materialize(con, model)
@@ -106,6 +107,7 @@ def iter_run(
     """``run()`` one model at a time, so a caller can report each as soon as it is built."""
     chosen = None if select is None else set(select)
     blocked: set[str] = set()
+    ensure_state_tables(con)
     for key in topological_order(models):
         if chosen is not None and key not in chosen:
             continue

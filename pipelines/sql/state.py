@@ -181,8 +181,8 @@ def model_inputs(
     partition_by: str | None,
 ) -> Inputs:
     """The versions of the tables ``reads`` (models in ``models``, others external),
-    per partition where the model is incremental and the input has its partition column."""
-    ensure_state_tables(con)
+    per partition where the model is incremental and the input has its partition column.
+    The state tables must exist (``ensure_state_tables``, once per connection)."""
     inputs = Inputs()
     for table in sorted(set(reads)):
         if table in models:
