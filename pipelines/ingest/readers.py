@@ -300,6 +300,13 @@ def decode(data: bytes) -> tuple[str, str]:
     """Bytes -> NFC text and the encoding used: UTF-16 if the bytes start with its BOM
     (what Excel writes as "Unicode Text"), UTF-8 (a BOM is dropped) if they are valid
     UTF-8, else Windows-1258."""
+    text, encoding, _ = _decode(data)
+    return text, encoding
+
+
+def _decode(data: bytes) -> tuple[str, str, bytes | None]:
+    """``decode``, and the UTF-8 bytes of the text when they are ``data`` itself (UTF-8
+    already in NFC, a BOM dropped), else None: the caller then need not encode the text."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text, encoding = data.decode("utf-16"), "utf-16"
@@ -307,7 +314,7 @@ def decode(data: bytes) -> tuple[str, str]:
             raise FileRejected(f"cannot decode the file: it starts as UTF-16 but is not (byte {exc.start})") from None
         if "\x00" in text:
             raise FileRejected("not a CSV text file: it contains binary data")
-        return nfc(text), encoding
+        return nfc(text), encoding, None
     try:
         text = data.decode("utf-8-sig")
         encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
@@ -318,9 +325,13 @@ def decode(data: bytes) -> tuple[str, str]:
             raise FileRejected(
                 f"cannot decode the file: neither UTF-8 nor Windows-1258 (byte {exc.start})"
             ) from None
-    if "\x00" in text:
+    # a NUL byte is U+0000 in both encodings; searched in the bytes, which is faster
+    if b"\x00" in data:
         raise FileRejected("not a CSV text file: it contains binary data")
-    return nfc(text), encoding
+    normalised = nfc(text)
+    if encoding == "cp1258" or normalised is not text:  # nfc returns its argument when it is NFC
+        return normalised, encoding, None
+    return text, encoding, data[3:] if encoding == "utf-8-sig" else data
 
 
 class _LineFeed:
@@ -426,6 +437,7 @@ def _quoted_records(lines: pl.Series, quoted: list[int], delimiter: str,
 LINE_SPLITTER = "\x1f"
 """Separator that polars splits lines on when reading a text's physical lines (the ASCII
 unit separator; a text holding it is split in Python instead)."""
+_LINE_SPLITTER_BYTE = LINE_SPLITTER.encode("ascii")
 
 
 def _read_lines(raw: bytes) -> pl.Series:
@@ -660,14 +672,22 @@ class _CsvText:
     text: str
     encoding: str
     head: _CsvHeader
+    utf8: bytes | None = None
+    """The UTF-8 bytes of ``text`` when the file held them as they are (``_decode``)."""
+
+    def utf8_under_header(self) -> bytes:
+        """The text under the header, in UTF-8."""
+        if self.utf8 is None:
+            return self.text[self.head.offset:].encode("utf-8")
+        return self.utf8[len(self.text[:self.head.offset].encode("utf-8")):]
 
 
 def _csv_text(data: bytes, source: Source) -> _CsvText:
     check_line_lengths(data)
-    text, encoding = decode(data)
+    text, encoding, utf8 = _decode(data)
     if not text.strip():
         raise FileRejected("empty file")
-    return _CsvText(text, encoding, _csv_header(text, source))
+    return _CsvText(text, encoding, _csv_header(text, source), utf8)
 
 
 def _read_csv_text(csv_text: _CsvText, source: Source) -> RawTable:
@@ -704,14 +724,15 @@ def _plain(csv_text: _CsvText) -> _Plain | None:
     """The file as ``_Plain`` if its text under the header holds no quote, no line break
     other than ``\n`` and ``\r\n`` (polars drops the ``\r``), no ``LINE_SPLITTER``, and
     its header no duplicate column (``_shape`` refuses it). None otherwise."""
-    rest = csv_text.text[csv_text.head.offset:]
-    if '"' in rest or LINE_SPLITTER in rest or ("\r" in rest and rest.count("\r") != rest.count("\r\n")):
-        return None
     try:
         _check_duplicates(csv_text.head.header)
     except FileRejected:
         return None
-    return _Plain(csv_text.encoding, csv_text.head, rest.encode("utf-8"))
+    # searched in the UTF-8 bytes (these ASCII characters are never part of another's bytes)
+    rest = csv_text.utf8_under_header()
+    if b'"' in rest or _LINE_SPLITTER_BYTE in rest or (b"\r" in rest and rest.count(b"\r") != rest.count(b"\r\n")):
+        return None
+    return _Plain(csv_text.encoding, csv_text.head, rest)
 
 
 class _NotTogether(Exception):

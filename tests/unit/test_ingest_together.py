@@ -91,6 +91,10 @@ MIXED = {
     # one layout, headers of 6 and 8 filled cells: three numbers are a numbering row under the first only
     "n.csv": _csv([*ENGLISH, "", "", "x"], ["(1),(2),(3),,,,,", _row(16, [0, 1, 2, 3, 4]) + ",,,"]),
     "o.csv": _csv([*ENGLISH, "y", "z", "x"], ["(1),(2),(3),,,,,", _row(17, [0, 1, 2, 3, 4]) + ",,,"]),
+    # UTF-8 not in NFC (read as its NFC text), UTF-8 with a BOM (the bytes under the header
+    # are taken from the file as they are: where they start)
+    "p.csv": unicodedata.normalize("NFD", _csv(VIETNAMESE, [_row(18, [0, 1, 2, 3, 4])]).decode()).encode(),
+    "q.csv": b"\xef\xbb\xbf" + _csv(VIETNAMESE, [_row(19, [0, 1, 2, 3, 4]), _row(20, [0, 1, 2, 3, 4])]),
 }
 
 
@@ -104,6 +108,8 @@ def test_a_mixed_batch_reads_as_each_file_alone(monkeypatch):
             _same(table, expected)
         except AssertionError as exc:
             raise AssertionError(name) from exc
+    decomposed = got[list(MIXED).index("p.csv")].frame
+    assert decomposed["name"].to_list() == [unicodedata.normalize("NFC", "Trạm 18")]
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
