@@ -199,7 +199,6 @@ MODEL_COLUMNS: dict[str, tuple[str | Column, ...]] = {
         'file_name',
         'row_number',
         'replaced_by_file',
-        Column('unit_key', 'VARCHAR', 'the reporting unit (province, district or commune) as named in the row'),
     ),
     'intermediate.int_beneficiary_area_years': (
         'geography',
@@ -228,7 +227,8 @@ MODEL_COLUMNS: dict[str, tuple[str | Column, ...]] = {
         Column('allowance_count', 'HUGEINT', 'Σ monthly_allowance of the latest month (NULL when nobody reported it)'),
         Column(
             'units_reporting', 'BIGINT',
-            'reporting units (unit_key) with any row in the year under the province list of the latest '
+            'reporting units (a province, district or commune as named in the rows) with any row in the '
+            'year under the province list of the latest '
             'month (a unit that reported under an old province before 1 July 2025 is not expected in a '
             'later month)',
         ),

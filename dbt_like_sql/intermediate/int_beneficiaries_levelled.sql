@@ -47,34 +47,29 @@ cover_years as (
     group by province_list, province_code, scope_key, year, group_code
 )
 
-select
-    k.*,
-    k.province_list || ':' || k.province_code || ':' || k.district_key || ':' || k.commune_key as unit_key,
-from (
-    select s.*,
-    from staging.stg_beneficiaries as s
-    where s.replaced_by_file is null and s.report_level = 'commune'
+select s.*,
+from staging.stg_beneficiaries as s
+where s.replaced_by_file is null and s.report_level = 'commune'
 
-    union all
+union all
 
-    select s.*,
-    from staging.stg_beneficiaries as s
-    left join cover_years as y
-        on y.province_list = s.province_list
-        and y.province_code = s.province_code
-        and y.scope_key = s.district_key
-        and y.year = s.year
-        and y.group_code = s.group_code
-    left join covers as m
-        on m.province_list = s.province_list
-        and m.province_code = s.province_code
-        and m.scope_key = s.district_key
-        and m.year = s.year
-        and m.group_code = s.group_code
-        and m.period_month = s.period_month
-        and not m.is_annual_report
-    where s.replaced_by_file is null and s.report_level <> 'commune' and (
-        y.scope_key is null
-        or not (s.is_annual_report or y.has_annual_cover or m.scope_key is not null)
-    )
-) as k
+select s.*,
+from staging.stg_beneficiaries as s
+left join cover_years as y
+    on y.province_list = s.province_list
+    and y.province_code = s.province_code
+    and y.scope_key = s.district_key
+    and y.year = s.year
+    and y.group_code = s.group_code
+left join covers as m
+    on m.province_list = s.province_list
+    and m.province_code = s.province_code
+    and m.scope_key = s.district_key
+    and m.year = s.year
+    and m.group_code = s.group_code
+    and m.period_month = s.period_month
+    and not m.is_annual_report
+where s.replaced_by_file is null and s.report_level <> 'commune' and (
+    y.scope_key is null
+    or not (s.is_annual_report or y.has_annual_cover or m.scope_key is not null)
+)

@@ -37,7 +37,9 @@ with district_totals as (
         sum(case when emergency_cases is not null and emergency_assisted is not null then emergency_assisted end) as emergency_assisted_count,
         sum(case when emergency_cases is not null and emergency_assisted is not null then emergency_cases end) as emergency_cases_count,
         sum(monthly_allowance) as allowance_count,
-        count(distinct unit_key) as unit_count,
+        -- the reporting units: in one district (as named) of one named province, a
+        -- unit is its commune ('' for the district's or the province's own row)
+        count(distinct commune_key) as unit_count,
     from intermediate.int_beneficiaries_levelled
     group by grouping sets (
         (province_list, province_code, district_key, year, period_month),
