@@ -16,8 +16,7 @@ with ``--raw``) it measures and prints
   (generated data only: an operator's folder is never written to);
 * CPU time (user + system, all threads) beside wall time, and peak memory
   (``ru_maxrss``), of each child process; a build's CPU time includes the processes it
-  starts and waits for (the Great Expectations child, Chromium printing the PDF), whose
-  peak memory is given apart;
+  starts and waits for (the Great Expectations child, Chromium printing the PDF);
 
 and prints the results as a Markdown section (``--record`` appends it to BENCHMARKS.md).
 
@@ -202,14 +201,15 @@ def _child(args: list[str], timeout: float) -> tuple[dict, float, int]:
 def _self_usage() -> dict:
     """This process's peak resident memory and CPU time (all threads, DuckDB's included),
     the CPU time including that of the processes it started and waited for (the Great
-    Expectations child, Chromium), whose own peak memory is ``children_maxrss_bytes``."""
+    Expectations child, Chromium). Their peak memory is not reported: the kernel counts a
+    child's pages shared with this process at fork, so it would show this process's size."""
     import resource
 
     u = resource.getrusage(resource.RUSAGE_SELF)
     c = resource.getrusage(resource.RUSAGE_CHILDREN)
     children_cpu = c.ru_utime + c.ru_stime
     return {"maxrss_bytes": u.ru_maxrss * 1024, "cpu_s": u.ru_utime + u.ru_stime + children_cpu,
-            "children_cpu_s": children_cpu, "children_maxrss_bytes": c.ru_maxrss * 1024}
+            "children_cpu_s": children_cpu}
 
 
 def load_average() -> float:
@@ -346,11 +346,6 @@ def _breakdown(build: dict, wall: float) -> dict:
     }
 
 
-def _children(build: dict) -> dict:
-    """The part of a build's CPU time spent in the processes it started, and their peak memory."""
-    return {"children_cpu_s": build["children_cpu_s"], "children_peak_rss_gb": build["children_maxrss_bytes"] / 1e9}
-
-
 def _data(args: argparse.Namespace, raw: Path) -> dict:
     """Generate the data set into ``raw`` (or describe the operator's ``--raw`` folder)."""
     if args.raw is not None:
@@ -401,7 +396,7 @@ def run_benchmark(args: argparse.Namespace) -> dict:
                                "--reports", str(reports)], args.timeout)
     results["full"] = {"success": build["success"], "failures": build["failures"], "cpu_s": build["cpu_s"],
                        "peak_rss_gb": rss / 1e9, **_breakdown(build, wall), "steps": build["steps"],
-                       **_children(build),
+                       "children_cpu_s": build["children_cpu_s"],
                        "load_before": load, "load_after": load_average()}
     _say(f"full build: {wall:.1f} s wall, {build['cpu_s']:.1f} s CPU (run {build['run_s'] or 0:.1f} s, "
          f"import {build['import_s']:.1f} s), success={build['success']}, peak RSS {rss / 1e9:.2f} GB")
@@ -425,7 +420,7 @@ def run_benchmark(args: argparse.Namespace) -> dict:
         results["increment"] = {"month": inc["month"], "files": inc["files"], "rows": inc["rows"],
                                 "success": build2["success"], "failures": build2["failures"],
                                 "peak_rss_gb": rss2 / 1e9, **_breakdown(build2, wall2), "steps": build2["steps"],
-                                "cpu_s": build2["cpu_s"], **_children(build2),
+                                "cpu_s": build2["cpu_s"], "children_cpu_s": build2["children_cpu_s"],
                                 "load_before": load, "load_after": load_average()}
         _say(f"nightly increment ({inc['files']} files, {inc['rows']} rows for {inc['month']}): "
              f"{wall2:.1f} s wall, {build2['cpu_s']:.1f} s CPU, success={build2['success']}, "
@@ -502,9 +497,7 @@ def markdown(r: dict) -> str:
         "",
         (f"A build's CPU time includes the processes it starts (the Great Expectations child, Chromium): "
          f"{_fmt(full['children_cpu_s'])} s of the full build's"
-         + (f", {_fmt(inc['children_cpu_s'])} s of the increment's" if inc else "")
-         + f"; their peak RSS {full['children_peak_rss_gb']:.2f} GB"
-         + (f" and {inc['children_peak_rss_gb']:.2f} GB" if inc else "") + "."),
+         + (f", {_fmt(inc['children_cpu_s'])} s of the increment's" if inc else "") + "."),
         "",
         (f"Process start-up (`import pipelines.definitions`): {_fmt(r['startup_s'])} s."),
         "",

@@ -129,7 +129,7 @@ def test_floor_and_full_build_agree_on_a_raw_folder(raw: Path, tmp_path: Path) -
     assert full["success"], full["failures"]
     assert full["cpu_s"] > 0
     # the processes the build starts count in its CPU time: the Great Expectations child ran
-    assert 0 < full["children_cpu_s"] < full["cpu_s"] and full["children_peak_rss_gb"] > 0
+    assert 0 < full["children_cpu_s"] < full["cpu_s"]
     # the whole process in parts: imports, the Dagster instance, the run, the interpreter's exit
     assert full["import_s"] > 0 and full["instance_s"] > 0 and full["exit_s"] is not None
     assert full["import_s"] + full["instance_s"] + full["run_s"] + full["exit_s"] < full["wall_s"]
