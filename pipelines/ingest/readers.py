@@ -42,6 +42,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import fastexcel
 import polars as pl
@@ -591,14 +592,15 @@ class _Lines:
     open_end: bool
 
 
-def _split_lines(rest: str, delimiter: str, width: int, first_line: int) -> _Lines:
+def _split_lines(rest: str, delimiter: str, width: int, first_line: int, raw: bytes | None = None) -> _Lines:
     """The physical lines of ``rest`` (the text under the header, or a chunk of it) as
     clean cells by position, each line's number and its structure problem (see the
-    module doc).
+    module doc). ``raw``: the UTF-8 of ``rest`` when the caller has it.
 
     polars splits every line on the delimiter, quotes ignored; the rows of the lines
     holding a quote are then replaced (``_quoted_lines``)."""
-    raw = rest.encode("utf-8")
+    if raw is None:
+        raw = rest.encode("utf-8")
     lines = _physical_lines(rest, raw)
     names = [f"c{i}" for i in range(width)]
     cells = _read_cells(raw, delimiter, names)
@@ -675,8 +677,10 @@ class _CsvText:
     utf8: bytes | None = None
     """The UTF-8 bytes of ``text`` when the file held them as they are (``_decode``)."""
 
+    @cached_property
     def utf8_under_header(self) -> bytes:
-        """The text under the header, in UTF-8."""
+        """The text under the header, in UTF-8 (worked out once: ``_plain`` looks at it,
+        and the file is split from it whether it is read alone or with others)."""
         if self.utf8 is None:
             return self.text[self.head.offset:].encode("utf-8")
         return self.utf8[len(self.text[:self.head.offset].encode("utf-8")):]
@@ -692,7 +696,8 @@ def _csv_text(data: bytes, source: Source) -> _CsvText:
 
 def _read_csv_text(csv_text: _CsvText, source: Source) -> RawTable:
     head = csv_text.head
-    lines = _split_lines(csv_text.text[head.offset:], head.delimiter, head.width, head.first_line)
+    lines = _split_lines(csv_text.text[head.offset:], head.delimiter, head.width, head.first_line,
+                         csv_text.utf8_under_header)
     table = _shape(lines.cells, lines.numbers, head.header, source, lines.structure)
     table.encoding, table.delimiter = csv_text.encoding, head.delimiter
     return table
@@ -717,7 +722,7 @@ class _Plain:
 
     def text(self) -> _CsvText:
         """The file as ``_CsvText``, starting at the line under the header."""
-        return _CsvText(self.rest.decode("utf-8"), self.encoding, replace(self.head, offset=0))
+        return _CsvText(self.rest.decode("utf-8"), self.encoding, replace(self.head, offset=0), self.rest)
 
 
 def _plain(csv_text: _CsvText) -> _Plain | None:
@@ -729,7 +734,7 @@ def _plain(csv_text: _CsvText) -> _Plain | None:
     except FileRejected:
         return None
     # searched in the UTF-8 bytes (these ASCII characters are never part of another's bytes)
-    rest = csv_text.utf8_under_header()
+    rest = csv_text.utf8_under_header
     if b'"' in rest or _LINE_SPLITTER_BYTE in rest or (b"\r" in rest and rest.count(b"\r") != rest.count(b"\r\n")):
         return None
     return _Plain(csv_text.encoding, csv_text.head, rest)
