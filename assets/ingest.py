@@ -58,18 +58,21 @@ def _file_batches(report: IngestReport) -> list[_Batch]:
 
 
 def _keys_repeated(con, source: str, files: list[str]) -> pl.DataFrame:
-    """The keys held by more than one row of ``files``, failure cases in pandera's shape:
-    these files are validated in ranges of rows, so pandera's check that keys are unique
-    within a file sees one range at a time; this query sees the whole file."""
+    """The keys held by more than one row of one of ``files``, failure cases in pandera's
+    shape. One grouped query on the stored rows rather than pandera's own check on the
+    frames read back: it sees a whole file even when the file is validated in ranges of
+    rows, and costs about half as much on millions of rows."""
     key = SOURCE_SPECS[source].raw_key
     columns = ", ".join(f'"{c}"' for c in key)
-    # grouped by a hash of the key first: a group per distinct key of millions of rows
-    # would cost gigabytes; the rows whose hash repeats are then grouped by their key
     table = qualified_name("raw", source)
+    in_files = "file_name in (select unnest(?::varchar[]))"
+    # grouped by a hash of the key first: a group per distinct key of millions of rows
+    # would cost gigabytes; only when a hash repeats are those rows grouped by their key
+    repeated_hashes = f"select hash({columns}) from {table} where {in_files} group by all having count(*) > 1"
+    if not con.execute(f"select exists ({repeated_hashes})", [files]).fetchall()[0][0]:
+        return pl.DataFrame()
     repeated = con.sql(
-        f"select {columns}, count(*) as n from {table} where list_contains(?::varchar[], file_name)"
-        f" and hash({columns}) in (select hash({columns}) from {table}"
-        " where list_contains(?::varchar[], file_name) group by all having count(*) > 1)"
+        f"select {columns}, count(*) as n from {table} where {in_files} and hash({columns}) in ({repeated_hashes})"
         " group by all having count(*) > 1",
         params=[files, files],
     ).pl()
@@ -77,22 +80,25 @@ def _keys_repeated(con, source: str, files: list[str]) -> pl.DataFrame:
         pl.lit("DataFrameSchema").alias("schema_context"),
         pl.lit(", ".join(key)).alias("column"),
         pl.lit("keys unique within the file").alias("check"),
-        pl.concat_str([pl.col(c).cast(pl.String) for c in key], separator=", ", ignore_nulls=False)
+        # an empty part of the key (a province-level row has no district) shows as empty
+        pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in key], separator=", ")
         .alias("failure_case"),
     )
 
 
 def _contract_check(con, source: str, report: IngestReport) -> dg.AssetCheckResult:
     """Validate the rows loaded in this run against the pandera schema of ``raw.<source>``
-    (types, enumerations, ranges, the source's row rules, keys unique within a file).
+    (types, enumerations, ranges, the source's row rules), read back in batches, and
+    check in DuckDB that their keys are unique within each file (``_keys_repeated``).
     This is the only schema validation of ingested rows: files are not validated one by one."""
     batches = _file_batches(report)
     if not batches:  # nothing loaded in this run (the nightly run of most sources)
         return dg.AssetCheckResult(check_name=RAW_CONTRACT, passed=True, metadata={"rows_checked": 0})
     # imported here: pandera costs ~1 s to import (models/pandera_polars.py), and only this check needs it
     from models.pandera_polars import errors as pandera_errors
-    from models.schemas import RAW_SCHEMAS
+    from models.schemas import raw_schema
 
+    schema = raw_schema(source, key_unique=False)
     checked, failures = 0, []
     for batch in batches:
         frame = con.sql(
@@ -102,15 +108,13 @@ def _contract_check(con, source: str, report: IngestReport) -> dg.AssetCheckResu
         ).pl()
         checked += frame.height
         try:
-            RAW_SCHEMAS[source].validate(frame, lazy=True)
+            schema.validate(frame, lazy=True)
         except pandera_errors.SchemaErrors as errors:
             failures.append(errors.failure_cases)
         del frame
-    in_ranges = sorted({f for b in batches if b.rows != ALL_ROWS for f in b.files})
-    if in_ranges:
-        repeated = _keys_repeated(con, source, in_ranges)
-        if repeated.height:
-            failures.append(repeated)
+    repeated = _keys_repeated(con, source, sorted({f for b in batches for f in b.files}))
+    if repeated.height:
+        failures.append(repeated)
     if failures:
         cases = pl.concat(failures, how="diagonal_relaxed")
         return dg.AssetCheckResult(

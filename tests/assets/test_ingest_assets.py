@@ -4,7 +4,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from assets.ingest import _contract_check, build_ingest_asset
+from assets.ingest import _contract_check, _keys_repeated, build_ingest_asset
 from assets.reports import build_publish_asset
 from models.schemas import empty_raw_frame
 from pipelines.ingest import IngestReport
@@ -66,6 +66,28 @@ def test_contract_check_fails_on_rows_breaking_the_schema():
     result = _contract_check(con, "beneficiaries", report)
     assert not result.passed
     assert result.metadata["rows_checked"].value == 1
+
+
+def test_contract_check_fails_on_a_key_repeated_within_a_file_not_across_files():
+    # The key's uniqueness is checked in DuckDB on the stored rows, per file.
+    con = duckdb.connect()
+    base = {c: None for c in empty_raw_frame("beneficiaries").columns}
+    base.update(file_name="x.csv", row_number=1, province_code="96", province_list="old", province_remapped=False,
+                year=2019, month=3, group_code="elderly", in_difficulty=10, served=5)
+    rows = [base, {**base, "file_name": "y.csv"}, {**base, "row_number": 2, "month": 4}]
+    frame = pl.DataFrame(rows, schema=empty_raw_frame("beneficiaries").schema)
+    con.execute("create schema raw")
+    con.register("rows", frame)
+    con.execute("create table raw.beneficiaries as select * from rows")
+    report = IngestReport(source="beneficiaries", files=[FileResult("beneficiaries", n, "0", "loaded")
+                                                         for n in ("x.csv", "y.csv")])
+    assert _contract_check(con, "beneficiaries", report).passed
+    con.execute("update raw.beneficiaries set month = 3 where file_name = 'x.csv' and row_number = 2")
+    result = _contract_check(con, "beneficiaries", report)
+    assert not result.passed and result.metadata["rows_checked"].value == 3
+    assert "x.csv" in result.metadata["failures"].value and "y.csv" not in result.metadata["failures"].value
+    (case,) = _keys_repeated(con, "beneficiaries", ["x.csv", "y.csv"]).to_dicts()
+    assert case["check"] == "keys unique within the file" and case["failure_case"] == "x.csv, 96, , , 2019, 3, elderly"
 
 
 def test_a_bug_in_the_row_rules_is_caught_by_the_blocking_contract_check(tmp_path, monkeypatch):
@@ -166,7 +188,9 @@ def test_a_file_with_more_rows_than_a_contract_batch_is_checked_in_row_ranges(tm
     con.execute("update raw.beneficiaries set month = 1 where file_name = 'a.csv' and row_number = 4")
     result = _contract_check(con, "beneficiaries", report)
     assert not result.passed and result.metadata["rows_checked"].value == 7
-    assert "keys unique within the file" in result.metadata["failures"].value
+    assert "a.csv" in result.metadata["failures"].value
+    (case,) = _keys_repeated(con, "beneficiaries", ["a.csv", "b.csv"]).to_dicts()
+    assert case["check"] == "keys unique within the file" and case["failure_case"].startswith("a.csv, ")
 
 
 def test_great_expectations_child_starts_before_reading_when_the_folder_lists_new_names(tmp_path, monkeypatch):
