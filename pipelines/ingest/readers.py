@@ -678,18 +678,32 @@ class _CsvText:
     """The UTF-8 bytes of ``text`` when the file held them as they are (``_decode``)."""
 
     @cached_property
-    def utf8_under_header(self) -> bytes:
-        """The text under the header, in UTF-8 (worked out once: ``_plain`` looks at it,
-        and the file is split from it whether it is read alone or with others)."""
+    def utf8_from_header(self) -> tuple[bytes, int]:
+        """The text in UTF-8 and the byte where the lines under the header start (worked
+        out once: ``_plain`` looks at them, and the file is split from them whether it is
+        read alone or with others). The file's own bytes when it held UTF-8 in NFC: not
+        sliced, since a slice would copy megabytes."""
         if self.utf8 is None:
-            return self.text[self.head.offset:].encode("utf-8")
-        return self.utf8[len(self.text[:self.head.offset].encode("utf-8")):]
+            return self.text[self.head.offset:].encode("utf-8"), 0
+        return self.utf8, len(self.text[:self.head.offset].encode("utf-8"))
+
+    @property
+    def utf8_under_header(self) -> bytes:
+        """The text under the header, in UTF-8."""
+        utf8, start = self.utf8_from_header
+        return utf8[start:] if start else utf8
+
+
+def _all_space(text: str) -> bool:
+    """Whether ``text`` is empty or only whitespace (``not text.strip()``, without the copy
+    of a whole file's text that ``strip`` makes)."""
+    return not text or text.isspace()
 
 
 def _csv_text(data: bytes, source: Source) -> _CsvText:
     check_line_lengths(data)
     text, encoding, utf8 = _decode(data)
-    if not text.strip():
+    if _all_space(text):
         raise FileRejected("empty file")
     return _CsvText(text, encoding, _csv_header(text, source), utf8)
 
@@ -717,12 +731,19 @@ class _Plain:
 
     encoding: str
     head: _CsvHeader
-    rest: bytes
-    """The text under the header, in UTF-8 (a line break at its end or not)."""
+    utf8: bytes
+    start: int
+    """``utf8[start:]`` is the text under the header (a line break at its end or not)."""
+
+    @property
+    def rest(self) -> memoryview:
+        """The text under the header, in UTF-8, not copied."""
+        return memoryview(self.utf8)[self.start:]
 
     def text(self) -> _CsvText:
         """The file as ``_CsvText``, starting at the line under the header."""
-        return _CsvText(self.rest.decode("utf-8"), self.encoding, replace(self.head, offset=0), self.rest)
+        rest = bytes(self.rest)
+        return _CsvText(rest.decode("utf-8"), self.encoding, replace(self.head, offset=0), rest)
 
 
 def _plain(csv_text: _CsvText) -> _Plain | None:
@@ -734,10 +755,12 @@ def _plain(csv_text: _CsvText) -> _Plain | None:
     except FileRejected:
         return None
     # searched in the UTF-8 bytes (these ASCII characters are never part of another's bytes)
-    rest = csv_text.utf8_under_header
-    if b'"' in rest or _LINE_SPLITTER_BYTE in rest or (b"\r" in rest and rest.count(b"\r") != rest.count(b"\r\n")):
+    utf8, start = csv_text.utf8_from_header
+    if utf8.find(b'"', start) >= 0 or utf8.find(_LINE_SPLITTER_BYTE, start) >= 0 or (
+        utf8.find(b"\r", start) >= 0 and utf8.count(b"\r", start) != utf8.count(b"\r\n", start)
+    ):
         return None
-    return _Plain(csv_text.encoding, csv_text.head, rest)
+    return _Plain(csv_text.encoding, csv_text.head, utf8, start)
 
 
 class _NotTogether(Exception):
@@ -757,10 +780,11 @@ def _read_together(files: list[_Plain], source: Source) -> list[RawTable]:
     head = files[0].head
     delimiter, width = head.delimiter, head.width
     names = [f"c{i}" for i in range(width)]
-    rests = [f.rest if not f.rest or f.rest.endswith(b"\n") else f.rest + b"\n" for f in files]
-    counts = pl.Series([r.count(b"\n") for r in rests], dtype=pl.Int64)
-    raw = b"".join(rests)
-    del rests
+    # every file's lines end with a line break, so that none runs into the next file's
+    open_end = [f.start < len(f.utf8) and not f.utf8.endswith(b"\n") for f in files]
+    counts = pl.Series([f.utf8.count(b"\n", f.start) + end for f, end in zip(files, open_end, strict=True)],
+                       dtype=pl.Int64)
+    raw = b"".join(part for f, end in zip(files, open_end, strict=True) for part in (f.rest, b"\n")[:1 + end])
     lines = _read_lines(raw)
     cells = _read_cells(raw, delimiter, names)
     del raw
@@ -1004,8 +1028,8 @@ def read_csv_chunks(blocks: Iterable[bytes], encoding: str, source: Source, chun
         except FileRejected as exc:
             problem = exc
             break
-    if not chunk.strip():
-        while not text.at_end and not text.take(chunk_chars).strip():
+    if _all_space(chunk):
+        while not text.at_end and _all_space(text.take(chunk_chars)):
             pass
         if text.at_end:
             raise FileRejected("empty file")
