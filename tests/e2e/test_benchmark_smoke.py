@@ -112,8 +112,9 @@ def test_increment_writes_the_next_month(tmp_path: Path) -> None:
     assert rows == [(2026, 2)]
 
 
-def test_floor_and_full_build_agree_on_a_raw_folder(raw: Path, tmp_path: Path) -> None:
-    """``run.py --raw``: floor and build measured on an existing folder, which is only read."""
+def test_floor_and_full_build_agree_on_a_raw_folder(raw: Path, tmp_path: Path, capsys) -> None:
+    """``run.py --raw``: floor and build measured on an existing folder, which is only read;
+    the floor twice, before and after the build, and the ratios against the faster run."""
     before = _digests(raw)
     work, out = tmp_path / "work", tmp_path / "results.json"
     main(["--raw", str(raw), "--workdir", str(work), "--json", str(out), "--query-runs", "2"])
@@ -124,6 +125,12 @@ def test_floor_and_full_build_agree_on_a_raw_folder(raw: Path, tmp_path: Path) -
 
     floor = results["floor"]
     assert floor["rows"]["beneficiaries"] == gen.read_manifest(raw)["rows"]["beneficiaries"]
+    runs = results["floor_runs"]
+    assert len(runs) == 2 and runs[0]["rows"] == runs[1]["rows"]
+    assert floor == min(runs, key=lambda f: f["wall_s"])
+    assert not (work / "floor_again.duckdb").exists()
+    printed = capsys.readouterr().out
+    assert "| floor, before the build" in printed and "| floor, after the build" in printed
     assert floor["cpu_s"] > 0 and set(floor["phases_cpu"]) == set(floor["phases"])
     full = results["full"]
     assert full["success"], full["failures"]
