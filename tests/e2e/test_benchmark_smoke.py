@@ -18,6 +18,7 @@ import pytest
 
 from benchmarks import generate as gen
 from benchmarks.run import main
+from pipelines.reports.pdf import find_chromium
 
 CFG = gen.Config(scale=0.08, first_year=2024, last_year=2025, provinces=("62", "51"), corrections=0.5)
 
@@ -131,6 +132,9 @@ def test_floor_and_full_build_agree_on_a_raw_folder(raw: Path, tmp_path: Path, c
     assert not (work / "floor_again.duckdb").exists()
     printed = capsys.readouterr().out
     assert "| floor, before the build" in printed and "| floor, after the build" in printed
+    # whether the builds printed the PDF (without Chromium they are shorter) is on record
+    assert results["machine"]["chromium"] == find_chromium()
+    assert ("printing the PDF" if find_chromium() else "every build left the PDF out") in printed
     assert floor["cpu_s"] > 0 and set(floor["phases_cpu"]) == set(floor["phases"])
     full = results["full"]
     assert full["success"], full["failures"]
