@@ -306,8 +306,8 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def _decode(data: bytes) -> tuple[str, str, bytes | None]:
-    """``decode``, and the UTF-8 bytes of the text when they are ``data`` itself (UTF-8
-    already in NFC, a BOM dropped), else None: the caller then need not encode the text."""
+    """``decode``, and ``data`` itself when it is the UTF-8 of the text after its BOM, if
+    any (UTF-8 already in NFC), else None: the caller then need not encode the text."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text, encoding = data.decode("utf-16"), "utf-16"
@@ -332,7 +332,7 @@ def _decode(data: bytes) -> tuple[str, str, bytes | None]:
     normalised = nfc(text)
     if encoding == "cp1258" or normalised is not text:  # nfc returns its argument when it is NFC
         return normalised, encoding, None
-    return text, encoding, data[3:] if encoding == "utf-8-sig" else data
+    return text, encoding, data
 
 
 class _LineFeed:
@@ -675,7 +675,9 @@ class _CsvText:
     encoding: str
     head: _CsvHeader
     utf8: bytes | None = None
-    """The UTF-8 bytes of ``text`` when the file held them as they are (``_decode``)."""
+    """The file's bytes when they are the UTF-8 of ``text`` after its BOM, if any (``_decode``)."""
+    bom: int = 0
+    """The length of that BOM in ``utf8``: the text's bytes start there."""
 
     @cached_property
     def utf8_from_header(self) -> tuple[bytes, int]:
@@ -685,7 +687,7 @@ class _CsvText:
         sliced, since a slice would copy megabytes."""
         if self.utf8 is None:
             return self.text[self.head.offset:].encode("utf-8"), 0
-        return self.utf8, len(self.text[:self.head.offset].encode("utf-8"))
+        return self.utf8, self.bom + len(self.text[:self.head.offset].encode("utf-8"))
 
     @property
     def utf8_under_header(self) -> bytes:
@@ -705,7 +707,8 @@ def _csv_text(data: bytes, source: Source) -> _CsvText:
     text, encoding, utf8 = _decode(data)
     if _all_space(text):
         raise FileRejected("empty file")
-    return _CsvText(text, encoding, _csv_header(text, source), utf8)
+    bom = len(codecs.BOM_UTF8) if utf8 is not None and encoding == "utf-8-sig" else 0
+    return _CsvText(text, encoding, _csv_header(text, source), utf8, bom)
 
 
 def _read_csv_text(csv_text: _CsvText, source: Source) -> RawTable:
