@@ -19,9 +19,11 @@ into the reports folder by ``publish`` right after the warehouse, so a build tha
 or is killed before publishing leaves the reports of the last published build too.
 
 A run holds an exclusive ``flock`` on ``.build/<run_id>.lock`` from its first step
-until it publishes (or its process ends): the kernel releases it when the process dies,
-even by SIGKILL, which a persistent Dagster instance cannot see (a killed run stays
-"started" there). A working file whose lock nobody holds is stale.
+until its process ends: the kernel releases it when the process dies, even by SIGKILL,
+which a persistent Dagster instance cannot see (a killed run stays "started" there). A
+working file whose lock nobody holds is stale, and a started run whose lock nobody holds
+is dead, even one killed after it published (its other files are gone by then) and before
+Dagster recorded its success.
 
 ``audit.builds`` records each publication with a checksum of the published marts
 (``marts_checksum``), computed inside the file being published, so a reader can check in
@@ -40,9 +42,10 @@ so DuckDB clients from 1.4 on open it. With it, the marts are exported as Parque
 CSV (UTF-8 with BOM, for Excel) into ``<warehouse dir>/exports``, a symbolic link
 switched to the new build's folder by one rename right after the warehouse's.
 
-A run's files in ``.build`` are removed when it publishes, or else when its process
-exits (``make run``, and the run worker of the daemon and the UI, run one build per
-process); a run killed with SIGKILL leaves them to the next build.
+A run's files in ``.build`` are removed when it publishes (all but its lock, removed when
+its process exits), or else when its process exits (``make run``, and the run worker of
+the daemon and the UI, run one build per process); a run killed with SIGKILL leaves them
+to the next build, which marks the run failed.
 """
 
 from __future__ import annotations
@@ -257,15 +260,17 @@ def _switch_exports(warehouse_dir: Path, run_id: str) -> None:
             _remove(old)
 
 
-def _report_dead(instance: dg.DagsterInstance | None, run_id: str) -> None:
+def _report_dead(instance: dg.DagsterInstance | None, run_id: str, warehouse: Path) -> None:
     """Mark a run whose process died as failed, so a queue that runs one build at a time
     (``max_concurrent_runs: 1``) is not blocked by it."""
     run = instance.get_run_by_id(run_id) if instance is not None else None
     if run is not None and not run.is_finished:
-        instance.report_run_failed(
-            run, message="The build's process ended without finishing the run (killed or crashed); "
-            "marked failed so that later builds are not held back by it."
-        )
+        if _completed_build(warehouse) == run_id:
+            ended = (f"The build's process ended (killed or crashed) after it had published {warehouse}, "
+                     "reports and exports included, and before the run was recorded as finished; ")
+        else:
+            ended = "The build's process ended without finishing the run (killed or crashed); "
+        instance.report_run_failed(run, message=ended + "marked failed so that later builds are not held back by it.")
 
 
 def fail_dead_runs(instance: dg.DagsterInstance, warehouse: Path) -> list[str]:
@@ -278,7 +283,7 @@ def fail_dead_runs(instance: dg.DagsterInstance, warehouse: Path) -> list[str]:
     for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
         lock_file = build_dir / f"{run.run_id}.lock"
         if run.run_id not in _HELD_LOCKS and lock_file.exists() and not _lock_is_held(lock_file):
-            _report_dead(instance, run.run_id)
+            _report_dead(instance, run.run_id, warehouse)
             dead.append(run.run_id)
     return dead
 
@@ -310,14 +315,17 @@ def _job_name(context) -> str | None:
         return None
 
 
-def _end_run(warehouse: Path, run_id: str) -> None:
-    """Remove the run's files from ``.build`` and release its locks."""
+def _end_run(warehouse: Path, run_id: str, keep_run_lock: bool = False) -> None:
+    """Remove the run's files from ``.build`` and release the warehouse's lock, and the
+    run's own lock unless ``keep_run_lock`` (at publishing: it then shows whether the
+    run's process is alive until that process exits)."""
     build_dir = warehouse.parent / BUILD_DIR_NAME
     if build_dir.is_dir():
         for f in build_dir.iterdir():
             if f.name.split(".")[0] == run_id and f.suffix != ".lock":
                 _remove(f)
-        _release_lock(build_dir, run_id)
+        if not keep_run_lock:
+            _release_lock(build_dir, run_id)
     lock.release(warehouse, run_id)
 
 
@@ -384,7 +392,7 @@ class WarehouseResource(dg.ConfigurableResource):
             atexit.register(_end_run, settings.warehouse, context.run_id)
         if path.exists():
             return path
-        self._remove_stale_working_files(context, path.parent)
+        self._remove_stale_working_files(context, settings.warehouse)
         path.with_suffix(".base").write_text(_identity(settings.warehouse))
         if context.instance is not None and context.instance.get_run_by_id(context.run_id) is not None:
             context.instance.add_run_tags(
@@ -416,10 +424,11 @@ class WarehouseResource(dg.ConfigurableResource):
         return run is None or run.is_finished
 
     @classmethod
-    def _remove_stale_working_files(cls, context, build_dir: Path) -> None:
+    def _remove_stale_working_files(cls, context, warehouse: Path) -> None:
         """Delete what runs that are no longer in progress (killed or failed) left in
         ``.build``: working files, partial copies, write-ahead logs, staged reports, locks;
         a run the instance still lists as in progress is marked failed."""
+        build_dir = warehouse.parent / BUILD_DIR_NAME
         verdicts: dict[str, bool] = {}
         for f in sorted(build_dir.iterdir(), key=lambda f: f.suffix == ".lock"):  # locks last
             run_id = f.name.split(".")[0]
@@ -428,7 +437,7 @@ class WarehouseResource(dg.ConfigurableResource):
             if run_id not in verdicts:
                 verdicts[run_id] = cls._is_stale(context, build_dir, run_id)
                 if verdicts[run_id] and run_id not in _HELD_LOCKS:
-                    _report_dead(context.instance, run_id)
+                    _report_dead(context.instance, run_id, warehouse)
             if verdicts[run_id]:
                 if f.suffix == ".lock":
                     _release_lock(build_dir, run_id)
@@ -504,7 +513,9 @@ class WarehouseResource(dg.ConfigurableResource):
         if not unchanged:
             self._replace_published(context, settings, path)
             _write_atomically(_completed_marker(settings.warehouse), context.run_id)
-        _end_run(settings.warehouse, context.run_id)
+        # The run's lock stays until the process exits: a kill between here and Dagster's
+        # record of the run's success leaves it, and the next build marks the run failed.
+        _end_run(settings.warehouse, context.run_id, keep_run_lock=True)
         return settings.warehouse
 
     @staticmethod

@@ -5,6 +5,7 @@ every blocking check passed; a failed or killed build leaves the published file 
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import duckdb
 import polars as pl
 
 from assets.reports import build_publish_asset
-from pipelines.resources import WarehouseResource
+from pipelines.resources import WarehouseResource, fail_dead_runs
 
 
 def _graph(value: int, check_passes: bool):
@@ -68,8 +69,9 @@ def test_good_build_publishes_and_failed_check_leaves_file_byte_identical(tmp_pa
     third = _build(resource, 3, True, instance)
     assert third.success
     assert _value(published) == 3
-    # Working files of finished runs are gone: nothing is left to clean by hand.
-    assert list((tmp_path / "w" / ".build").iterdir()) == []
+    # Working files of finished runs are gone: nothing is left to clean by hand. The last
+    # run's lock stays until its process (here pytest's) exits.
+    assert [p.name for p in (tmp_path / "w" / ".build").iterdir()] == [f"{third.run_id}.lock"]
 
 
 def test_reader_keeps_its_view_while_a_build_publishes(tmp_path):
@@ -135,7 +137,7 @@ import sys
 import dagster as dg
 sys.path.insert(0, sys.argv[2])
 from test_publishing import _build
-from pipelines.resources import WarehouseResource
+from pipelines.resources import WarehouseResource, fail_dead_runs
 resource = WarehouseResource(warehouse=sys.argv[1], pii_salt="t")
 result = _build(resource, 1, False, dg.DagsterInstance.ephemeral())
 print("FAILED" if not result.success else "PASSED")
@@ -154,6 +156,53 @@ def test_a_failed_run_leaves_no_working_file_when_its_process_ends(tmp_path):
     assert (tmp_path / ".build").is_dir() and list((tmp_path / ".build").iterdir()) == []
     assert not warehouse.exists()
     assert (tmp_path / ".tgxh.duckdb.lock").read_bytes() == b""  # released, no owner left
+
+
+KILLED_AFTER_PUBLISHING = """
+import os, signal, sys
+import dagster as dg
+sys.path.insert(0, sys.argv[2])
+from test_publishing import _build
+from pipelines.resources import WarehouseResource, fail_dead_runs
+publish = WarehouseResource.publish
+def publish_then_die(self, context):
+    publish(self, context)
+    os.kill(os.getpid(), signal.SIGKILL)  # published; Dagster has not recorded the success
+WarehouseResource.publish = publish_then_die
+_build(WarehouseResource(warehouse=sys.argv[1], pii_salt="t"), 1, True, dg.DagsterInstance.get())
+"""
+
+
+def test_a_run_killed_after_publishing_is_marked_failed_not_left_started(tmp_path):
+    """The publication is complete, the run's working files are gone, but its process died
+    before Dagster recorded the run's end: its lock, kept until the process exits, shows it
+    dead, so the sensor (and the next build) mark it failed instead of leaving it started
+    for ever in front of a queue that runs one build at a time."""
+    warehouse, home = tmp_path / "tgxh.duckdb", tmp_path / "home"
+    home.mkdir()
+    out = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_PUBLISHING, str(warehouse), str(Path(__file__).parent)],
+        cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2]), "DAGSTER_HOME": str(home)},
+    )
+    assert out.returncode == -signal.SIGKILL, out.stderr[-3000:]
+    assert _value(warehouse) == 1
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        (run,) = instance.get_runs()
+        assert run.status == dg.DagsterRunStatus.STARTED
+        assert [p.name for p in (tmp_path / ".build").iterdir()] == [f"{run.run_id}.lock"]
+        assert fail_dead_runs(instance, warehouse) == [run.run_id]
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+        (message,) = [e.message for e in instance.all_logs(run.run_id) if e.dagster_event
+                      and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE]
+        assert "after it had published" in message
+        # the next build removes the dead run's lock
+        nxt = _build(WarehouseResource(warehouse=str(warehouse), pii_salt="t"), 2, True, instance)
+        assert nxt.success and _value(warehouse) == 2
+        assert [p.name for p in (tmp_path / ".build").iterdir()] == [f"{nxt.run_id}.lock"]
+    finally:
+        instance.dispose()
 
 
 def test_a_build_that_changes_nothing_publishes_nothing(tmp_path):
