@@ -18,9 +18,12 @@ description: >
 -- (partition_by) reads only their rows.
 -- DuckDB materialises a common table expression read in several places, every column of
 -- millions of rows: so `keyed` (every column, the rows kept) is read once, and the
--- searches read `keys`, the same key expressions over the key columns only. A name is
--- trimmed and lowered before the empty string replaces a missing one, so that DuckDB
--- works once per distinct name of a column segment rather than once per row.
+-- searches read `keys`, the same key expressions over the key columns only, not
+-- materialised either: each search computes them from the raw table again, which costs
+-- less than writing them out for every row once (national scale: 12.5 -> 7.4-9.3 s CPU
+-- for this model). A name is trimmed and lowered before the empty string replaces a
+-- missing one, so that DuckDB works once per distinct name of a column segment rather
+-- than once per row.
 with keyed as (
     select
         b.*,
@@ -31,7 +34,7 @@ with keyed as (
     from raw.beneficiaries as b
 ),
 
-keys as (
+keys as not materialized (
     select
         k.*,
         hash(k.province_list, k.province_code, k.district_key, k.commune_key, k.year, k.period_month, k.is_annual, k.group_code)

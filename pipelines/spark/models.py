@@ -27,10 +27,20 @@ OVERRIDES_FOLDER = "spark"
 READ = "duckdb"
 
 
+def _without_materialized_hint(cte: exp.Expression) -> exp.Expression:
+    """A common table expression without DuckDB's ``[NOT] MATERIALIZED`` (a hint on how to
+    run it, which Spark SQL does not parse; Spark plans common table expressions itself)."""
+    if isinstance(cte, exp.CTE) and cte.args.get("materialized") is not None:
+        cte = cte.copy()
+        cte.set("materialized", None)
+    return cte
+
+
 class Spark4(Spark):
     """sqlglot's Spark dialect, keeping ``QUALIFY``: Spark 4 runs it natively, and
     sqlglot's rewrite of it into a subquery leaks its helper column into ``select *``
-    (the two branches of a ``union all`` then differ in width)."""
+    (the two branches of a ``union all`` then differ in width). DuckDB's hints on common
+    table expressions are left out."""
 
     class Generator(Spark.Generator):
         TRANSFORMS: ClassVar[dict] = {
@@ -38,6 +48,7 @@ class Spark4(Spark):
             exp.Select: transforms.preprocess(
                 [transforms.eliminate_distinct_on, transforms.unnest_to_explode, transforms.any_to_exists]
             ),
+            exp.CTE: transforms.preprocess([_without_materialized_hint]),
         }
 
 

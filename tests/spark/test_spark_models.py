@@ -64,6 +64,12 @@ def test_qualify_is_kept_so_select_star_keeps_its_width():
     assert "_w" not in out and out.count("SELECT c.*") == 2
 
 
+def test_duckdb_hints_on_common_table_expressions_are_left_out():
+    # Spark SQL does not parse [NOT] MATERIALIZED (stg_beneficiaries uses it on DuckDB)
+    out = to_spark("with k as not materialized (select 1 as a), m as materialized (select 2 as b) select * from k, m")
+    assert out == "WITH k AS (SELECT 1 AS a), m AS (SELECT 2 AS b) SELECT * FROM k, m"
+
+
 def test_duckdb_idioms_become_spark_sql():
     out = to_spark("select province_code::varchar as p, sum(x) filter (where y) as s, from raw.t group by all")
     assert out == "SELECT CAST(province_code AS STRING) AS p, SUM(x) FILTER(WHERE y) AS s FROM raw.t GROUP BY ALL"
