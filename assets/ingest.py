@@ -13,7 +13,7 @@ from pipelines.config import SOURCES
 from pipelines.duck import qualified_name
 from pipelines.ingest import IngestReport, WithdrawalRefused, ingest_source, lists_unrecorded_names
 from pipelines.quality.expectations import start_child as start_expectations_child
-from pipelines.resources import WarehouseResource
+from pipelines.resources import WarehouseResource, in_build
 
 DESCRIPTIONS = {
     "beneficiaries": "Beneficiary counts reported by province, district or commune (docs/contract.md §2.2).",
@@ -166,6 +166,20 @@ def _rejections_in_force(con, source: str) -> dg.AssetCheckResult:
             "preview": dg.MetadataValue.md(preview_md(preview, 20) if preview.height else "_none_"),
         },
     )
+
+
+def start_expectations_for_new_files(context: dg.AssetExecutionContext, con, warehouse: WarehouseResource) -> None:
+    """In a build, start the Great Expectations child (``start_expectations_child``) when a
+    landing folder lists a name the ledger does not hold: ingesting it changes the marts,
+    so the suite will run. The build's first step (``plan_seeds``) calls it, so that the
+    child's import (about 4 s of one core) also overlaps the seeds, not only the reading;
+    each ingest asset checks its own folder again (a build of ingestion alone)."""
+    if not in_build(context):
+        return
+    settings = warehouse.settings()
+    new = [s for s in SOURCES if lists_unrecorded_names(con, s, settings.source_dir(s))]
+    if new and start_expectations_child():
+        context.log.info(f"new files in {', '.join(new)}: the Great Expectations child starts importing")
 
 
 def _run_start(context: dg.AssetExecutionContext) -> float | None:

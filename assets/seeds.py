@@ -8,6 +8,7 @@ from importlib.metadata import version
 import dagster as dg
 
 from assets._common import preview_md, replace_table
+from assets.ingest import start_expectations_for_new_files
 from models.tables import CALENDAR, calendar
 from pipelines.config import PROJECT_ROOT
 from pipelines.duck import qualified_name, quote_identifier, sql_string_literal
@@ -83,8 +84,10 @@ def _seeds_hash() -> str:
 def plan_seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Load data/seeds/*.csv, validate them (pandera schemas and cross-table rules) and
     write them to the warehouse schema ``seeds``. When the files (and models/seeds.py)
-    are those already loaded into the warehouse, the tables are kept as they are."""
+    are those already loaded into the warehouse, the tables are kept as they are. As the
+    build's first step, it starts the Great Expectations child when new files wait."""
     with warehouse.connect(context) as con:
+        start_expectations_for_new_files(context, con, warehouse)
         existing = {
             name for (name,) in con.execute(
                 "select table_name from duckdb_tables() where database_name = current_database()"

@@ -315,6 +315,11 @@ def _job_name(context) -> str | None:
         return None
 
 
+def in_build(context) -> bool:
+    """Whether the step belongs to a run of the build job (which reads the raw folder)."""
+    return _job_name(context) == build_warehouse.name
+
+
 def _end_run(warehouse: Path, run_id: str, keep_run_lock: bool = False) -> None:
     """Remove the run's files from ``.build`` and release the warehouse's lock, and the
     run's own lock unless ``keep_run_lock`` (at publishing: it then shows whether the
@@ -368,7 +373,7 @@ class WarehouseResource(dg.ConfigurableResource):
         """Checks and lock at a build's first step (each later step repeats them cheaply)."""
         try:
             settings.check_warehouse_dir()
-            if _job_name(context) == build_warehouse.name:  # a build reads the raw folder
+            if in_build(context):
                 settings.check_raw_dir()
             lock.acquire(
                 settings.warehouse, context.run_id, wait=settings.wait_for_build,

@@ -127,6 +127,17 @@ def test_second_build_changes_nothing_and_publishes_nothing(built):
                 meta = event.materialization.metadata
                 loaded.setdefault(run.run_id, {})[key[1]] = (meta["loaded"].value, meta["row_count"].value)
     first, again = loaded[built["first"].run_id], loaded[second.run_id]
+    # the Great Expectations child starts at the build's first step when new files wait
+    # (its import then overlaps the seeds and the reading), and not when none does
+    started = {
+        run.run_id: [e.user_message for e in built["instance"].all_logs(run.run_id)
+                     if e.step_key == "plan_seeds" and "Great Expectations child" in (e.user_message or "")]
+        for run in (built["first"], second)
+    }
+    assert started == {
+        built["first"].run_id: ["new files in beneficiaries, facilities, training: the Great Expectations child starts importing"],
+        second.run_id: [],
+    }
     assert {v[0] for v in first.values()} == {"now"}
     assert {v[0] for v in again.values()} == {"in an earlier build: files unchanged"}
     assert {k: v[1] for k, v in again.items()} == {k: v[1] for k, v in first.items()} and len(first) == 3
