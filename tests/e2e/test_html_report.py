@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from pipelines.reports.html import write_html_report
-from pipelines.reports.pdf import print_pdf
+from pipelines.reports.pdf import find_chromium, print_pdf
 from tests.fixtures.reports_fixture import (
     BEN_CAT,
     BUILT_AT,
@@ -252,10 +252,9 @@ def test_the_report_shows_the_data_and_build_dates(report, tmp_path):
 
 
 def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
+    found = find_chromium()  # the one the build prints the PDF with
+    if found:
+        return found
     if os.environ.get("CI"):
         pytest.fail("chromium is not installed, but CI must install it to check the HTML report renders")
     pytest.skip("chromium not installed (apt-get install -y chromium): browser rendering of the report not checked")
