@@ -178,8 +178,9 @@ def start_expectations_for_new_files(context: dg.AssetExecutionContext, con, war
         return
     settings = warehouse.settings()
     new = [s for s in SOURCES if lists_unrecorded_names(con, s, settings.source_dir(s))]
-    if new and start_expectations_child():
-        context.log.info(f"new files in {', '.join(new)}: the Great Expectations child starts importing")
+    if new:
+        start_expectations_child()  # a no-op if it runs already
+        context.log.info(f"new files in {', '.join(new)}: the Great Expectations child imports meanwhile")
 
 
 def _run_start(context: dg.AssetExecutionContext) -> float | None:

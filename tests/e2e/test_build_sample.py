@@ -135,7 +135,7 @@ def test_second_build_changes_nothing_and_publishes_nothing(built):
         for run in (built["first"], second)
     }
     assert started == {
-        built["first"].run_id: ["new files in beneficiaries, facilities, training: the Great Expectations child starts importing"],
+        built["first"].run_id: ["new files in beneficiaries, facilities, training: the Great Expectations child imports meanwhile"],
         second.run_id: [],
     }
     assert {v[0] for v in first.values()} == {"now"}
