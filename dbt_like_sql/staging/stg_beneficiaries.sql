@@ -20,10 +20,9 @@ description: >
 -- millions of rows: so `keyed` (every column, the rows kept) is read once, and the
 -- searches read `keys`, the same key expressions over the key columns only, not
 -- materialised either: each search computes them from the raw table again, which costs
--- less than writing them out for every row once (national scale: 12.5 -> 7.4-9.3 s CPU
--- for this model). A name is trimmed and lowered before the empty string replaces a
--- missing one, so that DuckDB works once per distinct name of a column segment rather
--- than once per row.
+-- less (in time and memory) than writing them out for every row once. A name is trimmed
+-- and lowered before the empty string replaces a missing one, so that DuckDB works once
+-- per distinct name of a column segment rather than once per row.
 with keyed as (
     select
         b.*,
