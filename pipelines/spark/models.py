@@ -29,10 +29,9 @@ READ = "duckdb"
 
 def _without_materialized_hint(cte: exp.Expression) -> exp.Expression:
     """A common table expression without DuckDB's ``[NOT] MATERIALIZED`` (a hint on how to
-    run it, which Spark SQL does not parse; Spark plans common table expressions itself)."""
-    if isinstance(cte, exp.CTE) and cte.args.get("materialized") is not None:
-        cte = cte.copy()
-        cte.set("materialized", None)
+    run it, which Spark SQL does not parse; Spark plans common table expressions itself).
+    In place, as sqlglot's own transforms: the generator works on its copy of the tree."""
+    cte.set("materialized", None)
     return cte
 
 
